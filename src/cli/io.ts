@@ -1,0 +1,36 @@
+// Where a CLI run writes and what it runs in; tests pass their own to run the CLI in-process.
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  isTTY: boolean;
+}
+
+export function processIO(): CliIO {
+  return {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+export interface CapturedIO extends CliIO {
+  stdout: string;
+  stderr: string;
+}
+
+export function captureIO(cwd: string, env: Record<string, string | undefined> = {}): CapturedIO {
+  const io: CapturedIO = {
+    stdout: '',
+    stderr: '',
+    out: (text) => (io.stdout += text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => (io.stderr += text.endsWith('\n') ? text : `${text}\n`),
+    cwd,
+    env,
+    isTTY: false,
+  };
+  return io;
+}

@@ -1,0 +1,55 @@
+import { Option, type Command } from 'commander';
+
+// Kamal's class options (cli/base.rb), accepted by every command, before or after it.
+export interface GlobalOptions {
+  verbose?: boolean;
+  quiet?: boolean;
+  version?: string;
+  primary?: boolean;
+  hosts?: string[];
+  roles?: string[];
+  configFile: string;
+  destination?: string;
+  skipHooks?: boolean;
+}
+
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+
+export function addGlobalOptions(command: Command): Command {
+  return command
+    .option('-v, --verbose', 'Detailed logging')
+    .option('-q, --quiet', 'Minimal logging')
+    .option('--version <version>', 'Run commands against a specific app version')
+    .option('-p, --primary', 'Run commands only on primary host instead of all')
+    .addOption(new Option('-h, --hosts <hosts>', 'Run commands on these hosts instead of all (separate by comma, supports wildcards with *)').argParser(commaList))
+    .addOption(new Option('-r, --roles <roles>', 'Run commands on these roles instead of all (separate by comma, supports wildcards with *)').argParser(commaList))
+    .option('-c, --config-file <path>', 'Path to config file', 'config/deploy.yml')
+    .option('-d, --destination <name>', 'Specify destination to be used for config file (staging -> deploy.staging.yml)')
+    .option('-H, --skip-hooks', "Don't run hooks");
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+// Thor accepts both `--skip_push` and `--skip-push`; commander only knows the dashed form.
+export function normalizeArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  let passthrough = false;
+  for (const arg of argv) {
+    if (passthrough) out.push(arg);
+    else if (arg === '--') {
+      passthrough = true;
+      out.push(arg);
+    } else if (/^--[a-z][a-z0-9_-]*(=.*)?$/is.test(arg)) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg : arg.slice(0, eq);
+      out.push(name.replace(/_/g, '-') + (eq === -1 ? '' : arg.slice(eq)));
+    } else out.push(arg);
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import type { CliIO } from './io.ts';
+import { addGlobalOptions } from './options.ts';
+import { registerConfigCommands } from './commands/config.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerSecretsCommands } from './commands/secrets.ts';
+
+export interface CliContext {
+  io: CliIO;
+}
+
+export function newCommand(name: string, ctx: CliContext): Command {
+  const command = new Command(name)
+    .helpOption('--help', 'Show help for this command')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
+  return addGlobalOptions(command);
+}
+
+// Adds a subcommand that shares the CLI's output, help flag and global options.
+export function subcommand(parent: Command, nameAndArgs: string, ctx: CliContext): Command {
+  const command = newCommand(nameAndArgs.split(' ')[0] as string, ctx);
+  const args = nameAndArgs.split(' ').slice(1);
+  for (const arg of args) command.argument(arg);
+  parent.addCommand(command);
+  return command;
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = newCommand('sextant', ctx)
+    .description('Deploy web apps anywhere, with zero downtime — Kamal 2.6 compatible')
+    .showHelpAfterError();
+  registerConfigCommands(program, ctx);
+  registerInitCommand(program, ctx);
+  registerSecretsCommands(program, ctx);
+  return program;
+}

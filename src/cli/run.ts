@@ -1,0 +1,25 @@
+import { CommanderError } from 'commander';
+import { isUserError } from '../errors.ts';
+import type { CliIO } from './io.ts';
+import { normalizeArgv } from './options.ts';
+import { buildProgram } from './program.ts';
+
+// Runs one CLI invocation and returns its exit code. User errors print their message only;
+// anything else is a bug, so its stack is kept.
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const program = buildProgram({ io });
+  try {
+    await program.parseAsync(normalizeArgv(argv), { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    if (isUserError(error)) {
+      io.err(`ERROR: ${error.message}`);
+      return error.exitCode;
+    }
+    io.err(`ERROR (bug): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
