@@ -1,0 +1,91 @@
+// The plain-data plan a deployment machine runs. The engine computes it from the config and the
+// CLI request; the machines only walk it, so it is persisted with every snapshot.
+
+// Stages of a deployment, in the order a plan lists them. Which ones a command runs (and in what
+// order) is data: `setup` locks first, `redeploy` skips the proxy and prune, and so on.
+export type Stage =
+  | 'build'
+  | 'preConnect'
+  | 'pull'
+  | 'prepare'
+  | 'lock'
+  | 'bootstrap'
+  | 'dockerSetup'
+  | 'checkRollback'
+  | 'preDeploy'
+  | 'network'
+  | 'proxy'
+  | 'accessories'
+  | 'stale'
+  | 'boot'
+  | 'tagLatest'
+  | 'prune'
+  | 'postDeployLocked'
+  | 'unlock'
+  | 'postDeploy';
+
+// Stages that run on servers, each host doing its share in a child actor.
+export const hostStages = [
+  'pull',
+  'prepare',
+  'lock',
+  'bootstrap',
+  'checkRollback',
+  'network',
+  'proxy',
+  'accessories',
+  'stale',
+  'tagLatest',
+  'prune',
+  'unlock',
+] as const;
+export type HostStage = (typeof hostStages)[number];
+
+export type HookName =
+  | 'pre-connect'
+  | 'pre-build'
+  | 'pre-deploy'
+  | 'post-deploy'
+  | 'pre-app-boot'
+  | 'post-app-boot'
+  | 'docker-setup'
+  | 'pre-proxy-reboot'
+  | 'post-proxy-reboot';
+
+export interface RetryPolicy {
+  attempts: number; // tries in all, including the first
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RolePlan {
+  name: string;
+  runsProxy: boolean;
+}
+
+export interface DeployPlan {
+  runId: string;
+  command: 'deploy' | 'redeploy' | 'rollback' | 'setup';
+  version: string;
+  stages: Stage[];
+  // Every host a child actor is spawned for, primary first.
+  hosts: string[];
+  // Which hosts each server stage runs on (app hosts, proxy hosts, the lock host, …).
+  stageHosts: Partial<Record<HostStage, string[]>>;
+  // Roles each host boots, in Kamal's order (primary role first).
+  rolesOnHost: Record<string, RolePlan[]>;
+  // The role whose first healthy container lets the other roles boot.
+  primaryRole: string;
+  bootGroups: string[][];
+  bootWaitSeconds?: number;
+  retry: RetryPolicy;
+}
+
+// Failures travel as plain data so they can sit in a persisted snapshot.
+export interface StepFailure {
+  host?: string;
+  stage: string;
+  role?: string;
+  message: string;
+  kind: 'transient' | 'permanent';
+}

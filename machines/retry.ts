@@ -1,0 +1,23 @@
+import { fromPromise } from 'xstate';
+import type { RetryPolicy } from './plan.ts';
+
+// Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries of
+// many hosts spread out but never come back sooner than half the nominal delay.
+export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: number): number {
+  const nominal = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(nominal / 2 + (nominal / 2) * random);
+}
+
+// Errors thrown by the engine's step actors carry a kind; anything else counts as permanent.
+export function failureKind(error: unknown): 'transient' | 'permanent' {
+  return (error as { kind?: string } | null)?.kind === 'transient' ? 'transient' : 'permanent';
+}
+
+export function failureMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Waits until an absolute time, so a wait restored from a snapshot ends when it would have.
+export const sleepUntil = fromPromise<void, { until: number }>(async ({ input }) => {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, input.until - Date.now())));
+});

@@ -1,0 +1,159 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createActor, toPromise } from 'xstate';
+import { callsOf, fakeDeployMachine, permanent, plan, transient, type Fakes } from './fakes.ts';
+
+async function run(fakes: Fakes, overrides = {}) {
+  const actor = createActor(fakeDeployMachine(fakes), { input: plan(overrides) });
+  actor.start();
+  return toPromise(actor);
+}
+
+test('a deploy walks every stage in order; the lock is taken and released on the primary only', async () => {
+  const fakes: Fakes = { calls: [], behave: () => {}, oldVersion: () => 'v1' };
+  const output = await run(fakes);
+  assert.equal(output, { ok: true, failures: [] });
+  const swap = ['prepare', 'start', 'health', 'stopOld'];
+  assert.equal(callsOf(fakes.calls, 'h1'), [
+    'pull', 'prepare', 'lock', 'network', 'proxy', 'stale',
+    ...swap.map((s) => `web ${s}`), ...swap.map((s) => `workers ${s}`),
+    'tagLatest', 'prune', 'unlock',
+  ]);
+  assert.equal(callsOf(fakes.calls, 'h2'), [
+    'pull', 'prepare', 'network', 'proxy', 'stale',
+    ...swap.map((s) => `web ${s}`), ...swap.map((s) => `workers ${s}`),
+    'tagLatest', 'prune',
+  ]);
+  const hooks = fakes.calls.filter((c) => c.startsWith('hook'));
+  assert.equal(hooks, [
+    'hook pre-connect h1,h2', 'hook pre-deploy h1,h2', 'hook pre-app-boot h1,h2', 'hook post-app-boot h1,h2', 'hook post-deploy h1,h2',
+  ]);
+  // No host starts a stage before every host finished the previous one.
+  const firstNetwork = fakes.calls.indexOf('h1 network');
+  assert.ok(fakes.calls.indexOf('h2 prepare') < firstNetwork);
+});
+
+test('boot groups run one after another with their hooks', async () => {
+  const fakes: Fakes = { calls: [], behave: () => {} };
+  await run(fakes, { bootGroups: [['h1'], ['h2']] });
+  const interesting = fakes.calls.filter((c) => c.includes('app-boot') || c.endsWith('web start'));
+  assert.equal(interesting, [
+    'hook pre-app-boot h1', 'h1 web start', 'hook post-app-boot h1',
+    'hook pre-app-boot h2', 'h2 web start', 'hook post-app-boot h2',
+  ]);
+});
+
+test('a transient failure is retried with backoff until it passes', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call, attempt) => {
+      if (call === 'h2 pull' && attempt < 3) throw transient();
+    },
+  };
+  const output = await run(fakes);
+  assert.ok(output.ok);
+  assert.is(fakes.calls.filter((c) => c === 'h2 pull').length, 3);
+});
+
+test('a transient failure that outlasts the tries fails the deploy and releases the lock', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call === 'h2 proxy') throw transient('dial tcp: connection refused');
+    },
+  };
+  const output = await run(fakes);
+  assert.not.ok(output.ok);
+  assert.is(fakes.calls.filter((c) => c === 'h2 proxy').length, 3);
+  assert.equal(output.failures, [{ host: 'h2', stage: 'proxy', kind: 'transient', message: 'dial tcp: connection refused' }]);
+  assert.is(fakes.calls.at(-1), 'h1 unlock');
+  assert.not.ok(fakes.calls.includes('h1 stale'), 'nothing after the failed stage runs');
+});
+
+test('a permanent failure is not retried', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call === 'h1 pull') throw permanent('manifest unknown');
+    },
+  };
+  const output = await run(fakes);
+  assert.not.ok(output.ok);
+  assert.is(fakes.calls.filter((c) => c === 'h1 pull').length, 1);
+  assert.not.ok(fakes.calls.includes('h1 lock'), 'a failure before the lock takes no lock');
+  assert.not.ok(fakes.calls.includes('h1 unlock'));
+});
+
+test('an unhealthy new container is rolled back, the host boots no other role, and the lock is released', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    // h1's web is healthy first, so the barrier opens and h1's workers boot.
+    behave: async (call) => {
+      if (call === 'h2 web health') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw permanent('target failed to become healthy');
+      }
+    },
+    oldVersion: () => 'v1',
+  };
+  const output = await run(fakes);
+  assert.not.ok(output.ok);
+  assert.equal(callsOf(fakes.calls, 'h2').filter((c) => c.startsWith('web') || c.startsWith('workers')), [
+    'web prepare', 'web start', 'web health', 'web rollback',
+  ]);
+  assert.equal(output.failures, [
+    { host: 'h2', role: 'web', stage: 'health', kind: 'permanent', message: 'target failed to become healthy' },
+  ]);
+  assert.ok(fakes.calls.includes('h1 workers stopOld'), 'the healthy host boots all its roles');
+  assert.ok(fakes.calls.includes('h1 unlock'));
+  assert.not.ok(fakes.calls.includes('h1 tagLatest'), 'latest is not tagged after a failed boot');
+  assert.not.ok(fakes.calls.some((c) => c.startsWith('hook post-deploy')));
+});
+
+test('when the first primary-role container fails, other roles wait at the barrier and do not start', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call.endsWith('web health')) throw permanent('unhealthy');
+    },
+  };
+  const output = await run(fakes, {
+    rolesOnHost: { h1: [{ name: 'web', runsProxy: true }], h2: [{ name: 'workers', runsProxy: false }] },
+  });
+  assert.not.ok(output.ok);
+  assert.equal(callsOf(fakes.calls, 'h2').filter((c) => c.startsWith('workers')), ['workers prepare']);
+  assert.ok(output.failures.some((f) => f.host === 'h2' && f.stage === 'barrier'));
+});
+
+test('other roles start once the first primary-role container is healthy', async () => {
+  let releaseWeb: () => void = () => {};
+  const webHealthy = new Promise<void>((resolve) => (releaseWeb = resolve));
+  const fakes: Fakes = {
+    calls: [],
+    behave: async (call) => {
+      if (call === 'h1 web health') await webHealthy;
+      if (call === 'h2 workers prepare') setTimeout(releaseWeb, 5);
+    },
+  };
+  const output = await run(fakes, {
+    rolesOnHost: { h1: [{ name: 'web', runsProxy: true }], h2: [{ name: 'workers', runsProxy: false }] },
+  });
+  assert.ok(output.ok);
+  const order = fakes.calls.filter((c) => c === 'h1 web health' || c === 'h2 workers start' || c === 'h1 web stopOld');
+  assert.equal(order, ['h1 web health', 'h1 web stopOld', 'h2 workers start']);
+});
+
+test('a failing hook fails the deploy before any server is touched', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call.startsWith('hook pre-connect')) throw permanent('Hook `pre-connect` failed');
+    },
+  };
+  const output = await run(fakes);
+  assert.not.ok(output.ok);
+  assert.equal(fakes.calls, ['hook pre-connect h1,h2']);
+  assert.equal(output.failures, [{ stage: 'preConnect', kind: 'permanent', message: 'Hook `pre-connect` failed' }]);
+});
+
+test.run();

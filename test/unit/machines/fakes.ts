@@ -1,0 +1,84 @@
+// Fake actors for the deployment machines: they record what the machines asked for and fail on
+// demand, so the machines' flow can be tested without servers.
+import { fromPromise } from 'xstate';
+import { deployMachine, type HookInput } from '../../../machines/deploy.ts';
+import { hostMachine, type HostStepInput } from '../../../machines/host.ts';
+import type { DeployPlan } from '../../../machines/plan.ts';
+import { roleSwapMachine, type SwapStepInput, type SwapStepOutput } from '../../../machines/role-swap.ts';
+
+export type Call = string; // "host stage", "host role step", "hook name hosts", "build"
+
+export interface Fakes {
+  calls: Call[];
+  // Decides what a call does: return nothing to succeed, or throw to fail.
+  behave: (call: Call, attempt: number) => void | Promise<void>;
+  oldVersion?: (input: SwapStepInput) => string | undefined;
+}
+
+export function transient(message = 'connection reset'): Error {
+  return Object.assign(new Error(message), { kind: 'transient' });
+}
+
+export function permanent(message = 'exit 1'): Error {
+  return Object.assign(new Error(message), { kind: 'permanent' });
+}
+
+export function fakeDeployMachine(fakes: Fakes) {
+  const record = async (call: Call, attempt: number) => {
+    fakes.calls.push(call);
+    await fakes.behave(call, attempt);
+  };
+  return deployMachine.provide({
+    actors: {
+      build: fromPromise<void, { version: string }>(async () => record('build', 1)),
+      hook: fromPromise<void, HookInput>(async ({ input }) => record(`hook ${input.name} ${input.hosts.join(',')}`, 1)),
+      host: hostMachine.provide({
+        actors: {
+          hostStep: fromPromise<void, HostStepInput>(async ({ input }) => record(`${input.host} ${input.stage}`, input.attempt)),
+          roleSwap: roleSwapMachine.provide({
+            actors: {
+              swapStep: fromPromise<SwapStepOutput, SwapStepInput>(async ({ input }) => {
+                await record(`${input.host} ${input.role} ${input.step}`, input.attempt);
+                return input.step === 'prepare' ? { oldVersion: fakes.oldVersion?.(input) } : {};
+              }),
+            },
+          }),
+        },
+      }),
+    },
+  });
+}
+
+export function plan(overrides: Partial<DeployPlan> = {}): DeployPlan {
+  return {
+    runId: 'test-run',
+    command: 'deploy',
+    version: 'v2',
+    stages: ['preConnect', 'pull', 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy'],
+    hosts: ['h1', 'h2'],
+    stageHosts: {
+      pull: ['h1', 'h2'],
+      prepare: ['h1', 'h2'],
+      lock: ['h1'],
+      network: ['h1', 'h2'],
+      proxy: ['h1', 'h2'],
+      stale: ['h1', 'h2'],
+      tagLatest: ['h1', 'h2'],
+      prune: ['h1', 'h2'],
+      unlock: ['h1'],
+    },
+    rolesOnHost: {
+      h1: [{ name: 'web', runsProxy: true }, { name: 'workers', runsProxy: false }],
+      h2: [{ name: 'web', runsProxy: true }, { name: 'workers', runsProxy: false }],
+    },
+    primaryRole: 'web',
+    bootGroups: [['h1', 'h2']],
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 4 },
+    ...overrides,
+  };
+}
+
+// The calls one host received, in order, without the host name.
+export function callsOf(calls: Call[], host: string): string[] {
+  return calls.filter((c) => c.startsWith(`${host} `)).map((c) => c.slice(host.length + 1));
+}

@@ -1,0 +1,62 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createActor, toPromise, waitFor } from 'xstate';
+import { fakeDeployMachine, plan, type Fakes } from './fakes.ts';
+
+test('a mid-deploy snapshot round-trips through JSON, restores, and finishes the deploy', async () => {
+  let holdProxy = true;
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => (call === 'h2 proxy' && holdProxy ? new Promise<void>(() => {}) : undefined),
+  };
+  const machine = fakeDeployMachine(fakes);
+  const first = createActor(machine, { input: plan() });
+  first.start();
+  await waitFor(first, (s) => s.matches('proxy') && s.context.pending.length === 1);
+
+  const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
+  first.stop();
+  assert.equal(persisted.value, 'proxy');
+  assert.equal(persisted.context.pending, ['h2']);
+  assert.ok(persisted.context.lockHeld);
+  assert.equal(Object.keys(persisted.children).sort(), ['h1', 'h2']);
+  assert.equal(persisted.children.h2.snapshot.value, { proxy: 'running' });
+
+  const restored = createActor(machine, { snapshot: persisted });
+  const again = JSON.parse(JSON.stringify(restored.getPersistedSnapshot()));
+  assert.equal(again, persisted, 'persist → restore → persist gives the same snapshot');
+
+  holdProxy = false;
+  const before = fakes.calls.length;
+  restored.start();
+  const output = await toPromise(restored);
+  assert.ok(output.ok);
+  const after = fakes.calls.slice(before);
+  // The interrupted step runs again (steps are idempotent); nothing before it does.
+  assert.equal(after[0], 'h2 proxy');
+  assert.not.ok(after.includes('h1 lock'));
+  assert.ok(after.includes('h1 unlock'));
+});
+
+test('a snapshot taken during a retry backoff keeps its deadline', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call, attempt) => {
+      if (call === 'h1 pull' && attempt === 1) throw Object.assign(new Error('reset'), { kind: 'transient' });
+    },
+  };
+  const machine = fakeDeployMachine(fakes);
+  const actor = createActor(machine, { input: plan({ retry: { attempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 } }) });
+  actor.start();
+  await waitFor(actor, (s) => {
+    const h1 = s.children.h1 as { getSnapshot(): { value: unknown } } | undefined;
+    return JSON.stringify(h1?.getSnapshot().value) === '{"pull":"backoff"}';
+  });
+  const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
+  actor.stop();
+  const h1 = persisted.children.h1.snapshot;
+  assert.is(h1.context.attempt, 2);
+  assert.ok(h1.context.retryAt >= Date.now() + 25_000, 'the absolute deadline is kept in context');
+});
+
+test.run();
