@@ -20,10 +20,12 @@
 // Anywhere a word is expected, a plain string or number means bare(): safe by default, and shell-safe
 // literals such as `--filter` or `label=service=app` come out unchanged.
 //
-// Commands: argv(...words), and/or/seq/pipe(...commands) (rendered flat with ` && `, ` || `, ` ; `,
-// ` | ` exactly like Kamal's combine: no parentheses are added, the shell's precedence applies),
-// redirect(cmd, op, target) (`cmd 2> /dev/null`), group(cmd) (`(cmd)`), shell(cmd), xargs(cmd),
-// script(text) (a trusted literal command such as `while read …; do …; done`).
+// Commands: argv(...words) and docker(...words) (arrays are spread, null/undefined/false dropped),
+// and/or/seq/pipe(...commands) (rendered flat with ` && `, ` || `, ` ; `, ` | ` exactly like Kamal's
+// combine: no parentheses are added, the shell's precedence applies; falsy entries are dropped),
+// redirect(cmd, op, target) (`cmd 2> /dev/null`), write/append(cmd, file) (`>`/`>>`), group(cmd)
+// (`(cmd)`), shell(cmd) (`sh -c '…'`), xargs(cmd), withWords(cmd, ...words), and script(text) for
+// a trusted literal command such as `while read …; do …; done`.
 // Helpers mirroring Kamal's Utils: argumentize(flag, attributes) and optionize(options, { with }).
 
 export type RawPart = { readonly kind: 'raw'; readonly text: string };
@@ -146,21 +148,28 @@ export function isWord(input: unknown): input is Word {
 // Commands
 
 /** A simple command. Inputs may be words, parts, strings (bare) or arrays of them (spread in). */
-export function argv(...inputs: Array<OptionalWordInput | readonly OptionalWordInput[]>): ArgvCommand {
-  const words: Word[] = [];
-  for (const input of inputs) {
-    const list = Array.isArray(input) ? input : [input];
-    for (const item of list as OptionalWordInput[]) {
-      if (item === null || item === undefined || item === false) continue;
-      words.push(toWord(item));
-    }
-  }
+export function argv(...inputs: WordInputs): ArgvCommand {
+  const words = collectWords(inputs);
   if (words.length === 0) throw new Error('argv() needs at least one word');
   return { kind: 'argv', words };
 }
 
+type WordInputs = Array<OptionalWordInput | readonly OptionalWordInput[]>;
+
+function collectWords(inputs: WordInputs): Word[] {
+  const words: Word[] = [];
+  for (const input of inputs) {
+    const items = (Array.isArray(input) ? input : [input]) as OptionalWordInput[];
+    for (const item of items) {
+      if (item === null || item === undefined || item === false) continue;
+      words.push(toWord(item));
+    }
+  }
+  return words;
+}
+
 /** `docker …`: Kamal's `docker(*args)`. */
-export function docker(...inputs: Array<OptionalWordInput | readonly OptionalWordInput[]>): ArgvCommand {
+export function docker(...inputs: WordInputs): ArgvCommand {
   return argv('docker', ...inputs);
 }
 
@@ -233,9 +242,9 @@ export function xargs(command: Command): ArgvCommand {
 }
 
 /** A copy of a simple command with more words at the end. */
-export function withWords(command: Command, ...inputs: Array<OptionalWordInput | readonly OptionalWordInput[]>): ArgvCommand {
+export function withWords(command: Command, ...inputs: WordInputs): ArgvCommand {
   if (command.kind !== 'argv') throw new Error('withWords() takes a simple command');
-  return { kind: 'argv', words: [...command.words, ...argv('_', ...inputs).words.slice(1)] };
+  return { kind: 'argv', words: [...command.words, ...collectWords(inputs)] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ export function render(command: Command, options: RenderOptions = {}): string {
   if (options.mapFirstToken === false) return line;
   const first = firstWord(command);
   if (first === undefined) return line;
-  const token = renderWord(first, context);
+  // Decided on the real text, so the displayed line is mapped exactly like the one sent.
+  const token = renderWord(first);
   if (/\s/.test(token) || UNMAPPED_FIRST_TOKENS.has(token)) return line;
   return `/usr/bin/env ${line}`;
 }

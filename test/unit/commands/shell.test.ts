@@ -23,6 +23,7 @@ import {
   shellCode,
   subst,
   value,
+  withWords,
   word,
   write,
   xargs,
@@ -364,6 +365,13 @@ test('constructors reject misuse', () => {
   assert.throws(() => bare('a\0b'), /NUL/);
   assert.is(render(and(argv('a'), null, argv('b'))), '/usr/bin/env a && b');
   assert.is(render(or(argv('only'))), '/usr/bin/env only');
+  assert.is(render(withWords(docker('stop'), '-t', [30, null])), 'docker stop -t 30');
+});
+
+test('display is mapped like the wire line, decided on the real first token', () => {
+  assert.is(render(argv(secret('a b'), 'x')), '"a b" x');
+  assert.is(renderForDisplay(argv(secret('a b'), 'x')), '[REDACTED] x');
+  assert.is(renderForDisplay(argv(secret('tool'), 'x')), '/usr/bin/env [REDACTED] x');
 });
 
 test.run();
