@@ -1,0 +1,83 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineEvent } from './events.ts';
+import { redactStrings } from './events.ts';
+
+// `.kamal/runs/<id>/` on the operator's machine: the plan, the latest persisted actor snapshot and
+// the event log. Everything is redacted before it is written.
+export const MACHINE_VERSION = 1;
+
+export interface StoredSnapshot {
+  machineVersion: number;
+  savedAt: number;
+  snapshot: unknown;
+}
+
+export class RunStore {
+  readonly dir: string;
+  private pendingSnapshot: unknown;
+  private flushScheduled = false;
+
+  constructor(
+    runsDir: string,
+    readonly runId: string,
+    private readonly redact: (text: string) => string,
+  ) {
+    this.dir = join(runsDir, runId);
+    mkdirSync(this.dir, { recursive: true });
+    const ignore = join(runsDir, '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+  }
+
+  writePlan(plan: unknown): void {
+    this.writeJson('plan.json', plan);
+  }
+
+  appendEvent(event: EngineEvent): void {
+    appendFileSync(join(this.dir, 'events.jsonl'), `${JSON.stringify(redactStrings(event, this.redact))}\n`);
+  }
+
+  // Transitions come in bursts (one event moves many actors); writing once per burst keeps the
+  // cost linear while a killed run still loses at most the current tick's progress.
+  saveSnapshot(snapshot: unknown): void {
+    this.pendingSnapshot = snapshot;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pendingSnapshot === undefined) return;
+    const stored: StoredSnapshot = { machineVersion: MACHINE_VERSION, savedAt: Date.now(), snapshot: this.pendingSnapshot };
+    this.pendingSnapshot = undefined;
+    this.writeJson('snapshot.json', stored);
+  }
+
+  private writeJson(name: string, value: unknown): void {
+    const path = join(this.dir, name);
+    writeFileSync(`${path}.tmp`, `${JSON.stringify(redactStrings(value, this.redact), null, 1)}\n`);
+    renameSync(`${path}.tmp`, path);
+  }
+}
+
+export function readStoredSnapshot(runDir: string): StoredSnapshot {
+  return JSON.parse(readFileSync(join(runDir, 'snapshot.json'), 'utf8')) as StoredSnapshot;
+}
+
+export function readEvents(runDir: string): EngineEvent[] {
+  const path = join(runDir, 'events.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as EngineEvent);
+}
+
+export function listRuns(runsDir: string): string[] {
+  if (!existsSync(runsDir)) return [];
+  return readdirSync(runsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from '../commands/command.ts';
+import { render, renderForDisplay } from '../commands/shell.ts';
+import { classifyCommandFailure, CommandFailed } from './failures.ts';
+import type { CommandObserver, ExecOptions, ExecResult, Transport } from './transport.ts';
+
+export interface LocalOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  observer?: CommandObserver;
+}
+
+// Runs commands on the operator's machine (build, registry login, hooks) through `sh -c`, as
+// Kamal's local runner does, so `2>&1` and pipes in the line mean what they say.
+export class LocalTransport implements Transport {
+  readonly host = 'local';
+
+  constructor(private readonly options: LocalOptions) {}
+
+  // `env` adds variables for this one command (hook variables, build secrets).
+  async exec(command: Command, options: ExecOptions & { env?: Record<string, string>; cwd?: string } = {}): Promise<ExecResult> {
+    const line = render(command);
+    const display = renderForDisplay(command);
+    const observer = this.options.observer;
+    const id = observer?.start(this.host, display) ?? 0;
+    const result = await new Promise<ExecResult>((done, fail) => {
+      const child = spawn('/bin/sh', ['-c', line], {
+        cwd: options.cwd ?? this.options.cwd,
+        env: { ...this.options.env, ...options.env } as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (data: Buffer) => {
+        stdout += data;
+        options.onOutput?.('stdout', data.toString());
+        observer?.output(id, this.host, 'stdout', data.toString());
+      });
+      child.stderr.on('data', (data: Buffer) => {
+        stderr += data;
+        options.onOutput?.('stderr', data.toString());
+        observer?.output(id, this.host, 'stderr', data.toString());
+      });
+      child.on('error', fail);
+      child.on('close', (code) => done({ exitCode: code ?? 1, stdout, stderr }));
+    });
+    observer?.end(id, this.host, result.exitCode);
+    if (result.exitCode !== 0 && options.check !== false) {
+      throw new CommandFailed(this.host, display, result.exitCode, result.stdout, result.stderr, classifyCommandFailure(result.stderr, result.stdout));
+    }
+    return result;
+  }
+
+  async upload(path: string, content: string, mode: number): Promise<void> {
+    const target = resolve(this.options.cwd, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content, { mode });
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,30 @@
+import type { Command } from '../commands/command.ts';
+
+// How the engine talks to one server (or to the local machine). Commands arrive as `Command`
+// values; each transport renders them with `src/commands/shell.ts`, the one place that quotes.
+export interface ExecOptions {
+  // A non-zero exit throws CommandFailed unless this is false (Kamal's raise_on_non_zero_exit).
+  check?: boolean;
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Transport {
+  readonly host: string;
+  exec(command: Command, options?: ExecOptions): Promise<ExecResult>;
+  // Writes a file on the host with the given mode (Kamal uploads env files with 0600).
+  upload(remotePath: string, content: string, mode: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Lets the engine see every command a transport runs, for events and logs.
+export interface CommandObserver {
+  start(host: string, display: string): number;
+  output(id: number, host: string, stream: 'stdout' | 'stderr', text: string): void;
+  end(id: number, host: string, exitCode: number): void;
+}
