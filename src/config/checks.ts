@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { RawIssue } from './issues.ts';
+import type { DeploySection } from './schema/root.ts';
+import { SERVICE_NAME } from './schema/root.ts';
+import type { Config } from './types.ts';
+import { compareGemVersions, isGemVersion, KAMAL_VERSION } from './version.ts';
+
+const TRAEFIK_HOOKS = ['pre-traefik-reboot', 'post-traefik-reboot'];
+
+/** Checks Kamal makes once the whole configuration is built, in Kamal's order. */
+export function configurationChecks(parsed: DeploySection, config: Config): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const add = (message: string, path: (string | number)[] = []) => issues.push({ path, message });
+
+  // Accessory roles are checked when accessories are built, before the checks below.
+  const roleNames = config.roles.map((role) => role.name);
+  for (const [name, accessory] of Object.entries(parsed.accessories ?? {})) {
+    if (accessory.roles !== undefined) {
+      const missing = accessory.roles.filter((role) => !roleNames.includes(role));
+      if (missing.length > 0) add(`unknown roles ${missing.join(', ')}`, ['accessories', name]);
+    } else if (accessory.role !== undefined && !roleNames.includes(accessory.role)) {
+      add(`unknown role ${accessory.role}`, ['accessories', name]);
+    }
+  }
+
+  if (config.requireDestination && config.destination === undefined) add('You must specify a destination');
+
+  if (parsed.service === '') add('Missing required configuration for service');
+  if (parsed.image === '') add('Missing required configuration for image');
+
+  if (parsed.servers === undefined) {
+    if (Object.keys(parsed.accessories ?? {}).length === 0) add('No servers or accessories specified');
+  } else {
+    const primaryName = parsed.primary_role ?? 'web';
+    const primary = config.roles.find((role) => role.name === primaryName);
+    if (!primary) add(`The primary_role ${primaryName} isn't defined`);
+    else if (primary.hosts.length === 0) add(`No servers specified for the ${primary.name} primary_role`);
+    else if (!config.allowEmptyRoles) {
+      for (const role of [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (role.hosts.length === 0) {
+          add(`No servers specified for the ${role.name} role. You can ignore this with allow_empty_roles: true`);
+        }
+      }
+    }
+  }
+
+  if (config.minimumVersion !== undefined) {
+    if (!isGemVersion(config.minimumVersion)) add(`Malformed version number string ${config.minimumVersion}`, ['minimum_version']);
+    else if (compareGemVersions(config.minimumVersion, KAMAL_VERSION) > 0) {
+      add(`Current version is ${KAMAL_VERSION}, minimum required is ${config.minimumVersion}`);
+    }
+  }
+
+  if (config.retainContainers < 1) add('Must retain at least 1 container');
+
+  if (parsed.service !== '' && !SERVICE_NAME.test(parsed.service)) {
+    add('Service name can only include alphanumeric characters, hyphens, and underscores');
+  }
+
+  const traefikHooks = TRAEFIK_HOOKS.filter((hook) => existsSync(resolvePath(config.cwd, config.hooksPath, hook)));
+  if (traefikHooks.length > 0) add(`Found ${traefikHooks.join(', ')}, these should be renamed to (pre|post)-proxy-reboot`);
+
+  const alphabetical = [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const role of alphabetical) {
+    if (role.runsProxy && role.ssl && role.hosts.length > 1) {
+      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`);
+    }
+  }
+
+  const sslHosts = alphabetical.filter((role) => role.ssl).flatMap((role) => role.proxy?.hosts ?? []);
+  const counts = new Map<string, number>();
+  for (const host of sslHosts) counts.set(host, (counts.get(host) ?? 0) + 1);
+  const duplicates = [...counts].filter(([, count]) => count > 1).map(([host]) => host);
+  if (duplicates.length > 0) add(`Different roles can't share the same host for SSL: ${duplicates.join(', ')}`);
+
+  return issues;
+}
