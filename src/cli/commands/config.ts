@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { configurationReference, deployJsonSchema, envFor, type Config } from '../../config/index.ts';
+import type { Secrets } from '../../secrets/index.ts';
+import { globalOptions } from '../options.ts';
+import { loadProject } from '../project.ts';
+import { subcommand, type CliContext } from '../program.ts';
+
+const REDACTED = '[REDACTED]';
+
+// The resolved configuration as `kamal config` shows it, plus each role's env per host. Secret
+// values appear only with --reveal.
+export function configView(config: Config, version: string, secrets?: Secrets): Record<string, unknown> {
+  const secretValue = (name: string) => (secrets ? secrets.get(name) : REDACTED);
+  const credential = (c: Config['registry']['username']) => ('value' in c ? c.value : secretValue(c.secret));
+  return {
+    service: config.service,
+    destination: config.destination,
+    roles: config.roles.map((r) => r.name),
+    hosts: config.allHosts,
+    primary_host: config.primaryHost,
+    version,
+    repository: config.repository,
+    absolute_image: `${config.repository}:${version}`,
+    service_with_version: `${config.service}-${version}`,
+    volume_args: config.volumes.flatMap((v) => ['--volume', v]),
+    registry: { server: config.registry.server, username: credential(config.registry.username), password: credential(config.registry.password) },
+    servers: Object.fromEntries(
+      config.roles.map((role) => [
+        role.name,
+        {
+          hosts: role.hosts,
+          cmd: role.cmd,
+          proxy: role.runsProxy ? role.proxy : false,
+          env: Object.fromEntries(
+            role.hosts.map((host) => {
+              const env = envFor(config, role.name, host);
+              return [host, { clear: Object.fromEntries(env.clear), secret: Object.fromEntries(env.secrets.map(([name, key]) => [name, secretValue(key)])) }];
+            }),
+          ),
+        },
+      ]),
+    ),
+    ssh_options: config.ssh,
+    sshkit: config.sshkit,
+    builder: config.builder,
+    accessories: Object.fromEntries(config.accessories.map((a) => [a.name, { ...a, env: { clear: Object.fromEntries(a.env.clear), secret: a.env.secret.map((s) => `${s.split(':')[0]}=${secretValue(s.split(':')[1] ?? s)}`) } }])),
+    logging: config.logging,
+    boot: config.boot,
+    retry: config.sextant.retry,
+  };
+}
+
+export function registerConfigCommands(program: Command, ctx: CliContext): void {
+  subcommand(program, 'config', ctx)
+    .description('Show the combined config (secret values redacted unless --reveal)')
+    .option('--reveal', 'Show secret values')
+    .action(async (options: { reveal?: boolean }, command: Command) => {
+      const project = loadProject(globalOptions(command), ctx.io);
+      const secrets = options.reveal ? await project.secrets() : undefined;
+      ctx.io.out(stringify(JSON.parse(JSON.stringify(configView(project.config, project.version(), secrets)))));
+    });
+
+  subcommand(program, 'docs [section]', ctx)
+    .description('Show the configuration reference, or one section of it (e.g. proxy, builder)')
+    .action((section: string | undefined) => ctx.io.out(docsSection(configurationReference(), section)));
+
+  subcommand(program, 'schema', ctx)
+    .description('Print the JSON Schema of config/deploy.yml (for yaml-language-server and editors)')
+    .action(() => ctx.io.out(JSON.stringify(deployJsonSchema(), null, 2)));
+
+  subcommand(program, 'version', ctx)
+    .description('Show the Sextant version')
+    .action(() => ctx.io.out(SEXTANT_VERSION));
+}
+
+export const SEXTANT_VERSION = '0.1.0';
+
+// A `## heading` section of the reference whose title mentions the name, or the whole text.
+export function docsSection(reference: string, section?: string): string {
+  if (!section) return reference;
+  const parts = reference.split(/^(?=## )/m);
+  const wanted = section.toLowerCase().replace(/[_-]/g, ' ');
+  const match = parts.find((p) => p.startsWith('## ') && p.split('\n')[0]!.toLowerCase().replace(/[`_-]/g, ' ').includes(wanted));
+  return match ?? `No documentation found for ${section}`;
+}
