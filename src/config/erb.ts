@@ -55,14 +55,14 @@ function evaluate(code: string, env: ErbEnv, line: number): string {
     if (fallback !== undefined) return fallback;
     throw new ErbError(line, `ENV.fetch("${name}") failed: the environment variable ${name} is not set and no default was given`);
   }
-  throw unsupported(code, line);
+  throw unsupported(code, line, '=');
 }
 
-function unsupported(code: string, line: number): ErbError {
+function unsupported(code: string, line: number, marker = ''): ErbError {
   const shown = code.trim().replace(/\s+/g, ' ');
   return new ErbError(
     line,
-    `unsupported ERB <%${shown ? ` ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}` : ''} %>: only ENV[...] / ENV.fetch(...) are supported inside <%= %>`,
+    `unsupported ERB <%${marker}${shown ? ` ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}` : ''} %>: only ENV[...] / ENV.fetch(...) are supported inside <%= %>`,
   );
 }
 
