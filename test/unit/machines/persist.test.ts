@@ -22,7 +22,7 @@ test('a mid-deploy snapshot round-trips through JSON, restores, and finishes the
   assert.equal(Object.keys(persisted.children).sort(), ['h1', 'h2']);
   assert.equal(persisted.children.h2.snapshot.value, { proxy: 'running' });
 
-  const restored = createActor(machine, { snapshot: persisted });
+  const restored = createActor(machine, { snapshot: persisted, input: plan() });
   const again = JSON.parse(JSON.stringify(restored.getPersistedSnapshot()));
   assert.equal(again, persisted, 'persist → restore → persist gives the same snapshot');
 

@@ -1,0 +1,85 @@
+import { bootGroups, rolesOn, type Config, type Selection } from '../config/index.ts';
+import type { DeployPlan, HostStage, Stage } from '../../machines/plan.ts';
+
+export type DeployCommand = DeployPlan['command'];
+
+export interface PlanRequest {
+  runId: string;
+  command: DeployCommand;
+  version: string;
+  skipPush: boolean;
+  // KAMAL_LOCK=true: a hook's nested call runs under its parent's lock and takes none itself.
+  lockInherited: boolean;
+}
+
+// The stages each command runs, in Kamal 2.6.0's order (cli/main.rb).
+export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'lockInherited'>): Stage[] {
+  const deliver: Stage[] = request.skipPush ? ['preConnect', 'pull'] : ['build', 'preConnect', 'pull'];
+  const locking = (stages: Stage[]): Stage[] =>
+    request.lockInherited ? stages.filter((s) => s !== 'prepare' && s !== 'lock' && s !== 'unlock') : stages;
+  switch (request.command) {
+    case 'deploy':
+      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy']);
+    case 'redeploy':
+      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'stale', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
+    case 'rollback':
+      return locking(['preConnect', 'prepare', 'lock', 'checkRollback', 'preDeploy', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
+    case 'setup': {
+      // setup takes the lock first; the deploy inside it runs under that lock, and so its
+      // post-deploy hook runs before the lock is released.
+      const build: Stage[] = request.skipPush ? ['pull'] : ['build', 'pull'];
+      return locking([
+        'preConnect', 'prepare', 'lock', 'bootstrap', 'dockerSetup', ...build,
+        'preDeploy', 'network', 'proxy', 'accessories', 'stale', 'boot', 'tagLatest', 'prune', 'postDeployLocked', 'unlock',
+      ]);
+    }
+  }
+}
+
+export function deployPlan(config: Config, selection: Selection, request: PlanRequest): DeployPlan {
+  const selectedRoles = config.roles.filter((role) => selection.roles.includes(role.name));
+  const lockHost = selection.primaryHost ? [selection.primaryHost] : [];
+  const accessoryHosts = unique(
+    config.accessories.flatMap((a) => a.hosts).filter((host) => selection.hosts.includes(host) || selection.accessoryHosts.includes(host)),
+  );
+  const stageHosts: Record<HostStage, string[]> = {
+    pull: selection.appHosts,
+    prepare: selection.hosts,
+    lock: lockHost,
+    unlock: lockHost,
+    bootstrap: selection.hosts,
+    checkRollback: selection.appHosts,
+    network: selection.hosts,
+    proxy: selection.proxyHosts,
+    accessories: accessoryHosts,
+    stale: selection.appHosts,
+    tagLatest: selection.appHosts,
+    prune: selection.hosts,
+  };
+  const hosts = unique([...lockHost, ...selection.hosts, ...accessoryHosts]);
+  // Roles on a host: the selection's primary role first, then the others alphabetically.
+  const ordered = [...selectedRoles].sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : 1));
+  function rank(name: string): number {
+    return name === selection.primaryRole ? 0 : 1;
+  }
+  const retry = config.sextant.retry;
+  return {
+    runId: request.runId,
+    command: request.command,
+    version: request.version,
+    stages: stagesFor(request),
+    hosts,
+    stageHosts,
+    rolesOnHost: Object.fromEntries(
+      selection.appHosts.map((host) => [host, rolesOn(ordered, host).map((role) => ({ name: role.name, runsProxy: role.runsProxy }))]),
+    ),
+    primaryRole: selection.primaryRole ?? config.primaryRole ?? 'web',
+    bootGroups: bootGroups(config, selection.appHosts),
+    bootWaitSeconds: config.boot.wait,
+    retry: { attempts: retry.attempts, baseDelayMs: retry.baseDelay * 1000, maxDelayMs: retry.maxDelay * 1000 },
+  };
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
