@@ -117,7 +117,7 @@ export function readConfigFiles(options: LoadOptions = {}): { files: string[]; r
 
 /** Loads, validates and resolves the deploy configuration; throws ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions = {}): Config {
-  const cwd = options.cwd ?? process.cwd();
+  const cwd = resolvePath(options.cwd ?? process.cwd());
   const { files, raw, read } = readConfigFiles(options);
   const result = deploySchema().safeParse(raw);
   if (!result.success) throw new ConfigError(toConfigIssues(kamalIssues(result.error.issues), read));

@@ -19,8 +19,18 @@ const psychFalse: ScalarTag = {
   resolve: () => new Scalar(false),
 };
 
+// Psych keeps a lone `.` (or `+.`/`-.`) and exponents without a decimal point (`1e3`) as strings,
+// where the yaml package's 1.1 float patterns would make them numbers.
+const psychDot: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:str',
+  test: /^(?:[-+]?\.|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)$/,
+  resolve: (source) => source,
+};
+
 function psychTags(tags: Tags): Tags {
-  return [psychTrue, psychFalse, ...tags.filter((tag) => (typeof tag === 'string' ? tag !== 'bool' : tag.tag !== 'tag:yaml.org,2002:bool'))];
+  return [psychDot, psychTrue, psychFalse, ...tags.filter((tag) => (typeof tag === 'string' ? tag !== 'bool' : tag.tag !== 'tag:yaml.org,2002:bool'))];
 }
 
 export class YamlSyntaxError extends Error {
