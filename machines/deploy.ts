@@ -11,6 +11,8 @@ import { failureKind, failureMessage, sleepUntil } from './retry.ts';
 export interface HookInput {
   name: HookName;
   hosts: string[];
+  // Whether this run holds the deploy lock when the hook runs (KAMAL_LOCK).
+  lock: boolean;
 }
 
 export interface DeployOutput {
@@ -136,7 +138,7 @@ function hookStageState(stage: Stage) {
   return deploySetup.createStateConfig({
     invoke: {
       src: 'hook',
-      input: ({ context }) => ({ name: hookOfStage[stage] as HookName, hosts: context.plan.hosts }),
+      input: ({ context }) => ({ name: hookOfStage[stage] as HookName, hosts: context.plan.hosts, lock: context.lockHeld }),
       onDone: { target: '#deploy.dispatch', actions: 'advance' },
       onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage } } },
     },
@@ -218,7 +220,7 @@ export const deployMachine = deploySetup.createMachine({
         preAppBoot: {
           invoke: {
             src: 'hook',
-            input: ({ context }) => ({ name: 'pre-app-boot' as const, hosts: group(context) }),
+            input: ({ context }) => ({ name: 'pre-app-boot' as const, hosts: group(context), lock: context.lockHeld }),
             onDone: 'booting',
             onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage: 'pre-app-boot' } } },
           },
@@ -240,7 +242,7 @@ export const deployMachine = deploySetup.createMachine({
         postAppBoot: {
           invoke: {
             src: 'hook',
-            input: ({ context }) => ({ name: 'post-app-boot' as const, hosts: group(context) }),
+            input: ({ context }) => ({ name: 'post-app-boot' as const, hosts: group(context), lock: context.lockHeld }),
             onDone: 'bootWait',
             onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage: 'post-app-boot' } } },
           },

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
 import { classifyCommandFailure, CommandFailed } from './failures.ts';
-import type { CommandObserver, ExecOptions, ExecResult, Transport } from './transport.ts';
+import type { CommandObserver, ExecResult, LocalExecOptions, LocalRunner } from './transport.ts';
 
 export interface LocalOptions {
   cwd: string;
@@ -14,13 +14,13 @@ export interface LocalOptions {
 
 // Runs commands on the operator's machine (build, registry login, hooks) through `sh -c`, as
 // Kamal's local runner does, so `2>&1` and pipes in the line mean what they say.
-export class LocalTransport implements Transport {
+export class LocalTransport implements LocalRunner {
   readonly host = 'local';
 
   constructor(private readonly options: LocalOptions) {}
 
   // `env` adds variables for this one command (hook variables, build secrets).
-  async exec(command: Command, options: ExecOptions & { env?: Record<string, string>; cwd?: string } = {}): Promise<ExecResult> {
+  async exec(command: Command, options: LocalExecOptions = {}): Promise<ExecResult> {
     const line = render(command);
     const display = renderForDisplay(command);
     const observer = this.options.observer;

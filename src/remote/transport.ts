@@ -28,3 +28,13 @@ export interface CommandObserver {
   output(id: number, host: string, stream: 'stdout' | 'stderr', text: string): void;
   end(id: number, host: string, exitCode: number): void;
 }
+
+// The operator's machine: commands may carry extra environment and a working directory.
+export interface LocalExecOptions extends ExecOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+export interface LocalRunner extends Transport {
+  exec(command: Command, options?: LocalExecOptions): Promise<ExecResult>;
+}

@@ -1,0 +1,27 @@
+import type { Config, Selection } from '../config/index.ts';
+import type { Secrets } from '../secrets/index.ts';
+import type { LocalRunner, Transport } from '../remote/transport.ts';
+import type { EngineBus } from './events.ts';
+
+// Everything a step needs, fixed for one run. Steps are plain async functions of this.
+export interface StepEnv {
+  config: Config;
+  selection: Selection;
+  version: string;
+  secrets: Secrets;
+  transport(host: string): Transport;
+  local: LocalRunner;
+  bus: EngineBus;
+  command: string; // KAMAL_COMMAND
+  performer: string; // audit and hooks
+  lockedBy: string; // lock details
+  lockMessage?: string;
+  // Set when a parent Sextant/Kamal already holds the lock (KAMAL_LOCK=true).
+  lockInherited: boolean;
+  skipHooks: boolean;
+  dryRun: boolean;
+  startedAt: number;
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+  randomHex(bytes: number): string;
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  buildCommand,
+  buildDirectory,
+  builderKind,
+  CLONE_EXISTS_PATTERN,
+  cloneDirectory,
+  createBuilder,
+  dockerArch,
+  ensureLocalDockerInstalled,
+  gitClone,
+  gitCloneResetSteps,
+  gitCloneRevision,
+  gitCloneStatus,
+  inspectBuilder,
+  MISSING_BUILDER_PATTERN,
+  removeBuilder,
+  usesGitClone,
+} from '../../commands/builder.ts';
+import { argv, docker, raw } from '../../commands/command.ts';
+import { login } from '../../commands/registry.ts';
+import { UserError } from '../../errors.ts';
+import type { StepEnv } from '../context.ts';
+import { runHook } from '../hooks.ts';
+
+// `build push` on the operator's machine, as Kamal 2.6.0 runs it before the lock: check Docker and
+// buildx, log in, pre-build hook, clone the commit (unless builder.context is set), make sure the
+// buildx builder exists, then build and push both tags.
+export async function buildAndPush(env: StepEnv): Promise<void> {
+  const { config, local } = env;
+  const check = await local.exec(ensureLocalDockerInstalled(), { check: false });
+  if (check.exitCode !== 0) {
+    throw new UserError(/buildx/.test(check.stderr) ? 'Docker buildx plugin is not installed locally' : 'Docker is not installed locally');
+  }
+  await local.exec(login({ registry: config.registry, secrets: (name) => env.secrets.get(name) }));
+  await runHook(env, { name: 'pre-build', hosts: env.selection.hosts, lock: false });
+
+  const inGit = env.dryRun ? config.builder.context === undefined : (await gitRoot(env)) !== undefined;
+  const directory = usesGitClone(config.builder, inGit) ? await prepareClone(env) : resolve(config.cwd);
+
+  const arch = env.dryRun ? 'amd64' : dockerArch((await local.exec(docker('info', '--format', raw("'{{.Architecture}}'")), { check: false })).stdout.trim());
+  const kind = builderKind(config, arch);
+  const inspect = inspectBuilder(config.builder, kind);
+  if (inspect) {
+    const inspected = await local.exec(inspect, { check: false });
+    const output = inspected.stdout + inspected.stderr;
+    if (inspected.exitCode !== 0) {
+      if (!MISSING_BUILDER_PATTERN.test(output)) throw new UserError(`Could not inspect the buildx builder:\n${env.secrets.redact(output.trim())}`);
+      const remove = removeBuilder(config.builder, kind);
+      if (remove) await local.exec(remove, { check: /no compatible builder/.test(output) });
+      const create = createBuilder(config.builder, kind, arch);
+      if (create) await local.exec(create);
+    }
+  }
+
+  const buildSecrets = Object.fromEntries(config.builder.secrets.map((name) => [name, env.secrets.get(name)]));
+  const build = buildCommand({
+    config,
+    kind,
+    version: env.version,
+    dockerfileExists: env.dryRun || existsSync(join(directory, config.builder.dockerfile)),
+  });
+  const result = await local.exec(build, { check: false, cwd: directory, env: buildSecrets });
+  if (result.exitCode !== 0) {
+    throw new UserError(`Build failed:\n${env.secrets.redact((result.stdout + result.stderr).trim().split('\n').slice(-20).join('\n'))}`);
+  }
+}
+
+async function gitRoot(env: StepEnv): Promise<string | undefined> {
+  const result = await env.local.exec(argv('git', 'rev-parse', '--show-toplevel'), { check: false, cwd: env.config.cwd });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+// Builds from a clean clone of HEAD in the temp folder, reusing it when it is already there.
+async function prepareClone(env: StepEnv): Promise<string> {
+  const { local, config } = env;
+  const root = (await gitRoot(env)) as string;
+  const pwd = resolve(config.cwd);
+  const clone = cloneDirectory(tmpdir(), config.service, createHash('sha256').update(pwd).digest('hex'));
+  const directory = buildDirectory(clone, root, pwd);
+  const revision = (await local.exec(argv('git', 'rev-parse', 'HEAD'), { cwd: pwd })).stdout.trim();
+  const fresh = async () => {
+    rmSync(clone, { recursive: true, force: true });
+    mkdirSync(clone, { recursive: true });
+    await local.exec(gitClone({ gitRoot: root, cloneDirectory: clone }));
+  };
+  mkdirSync(clone, { recursive: true });
+  const cloned = await local.exec(gitClone({ gitRoot: root, cloneDirectory: clone }), { check: false });
+  try {
+    if (cloned.exitCode !== 0) {
+      if (!CLONE_EXISTS_PATTERN.test(cloned.stderr)) throw new Error(cloned.stderr);
+      for (const step of gitCloneResetSteps({ gitRoot: root, buildDirectory: directory, revision })) await local.exec(step);
+    }
+    const status = await local.exec(gitCloneStatus(directory));
+    const head = await local.exec(gitCloneRevision(directory));
+    if (status.stdout.trim() !== '' || head.stdout.trim() !== revision) throw new Error('clone is not at HEAD');
+  } catch {
+    await fresh();
+  }
+  return directory;
+}
+

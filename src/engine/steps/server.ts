@@ -1,0 +1,129 @@
+import * as auditor from '../../commands/auditor.ts';
+import { firstMirror, NO_MIRROR_PATTERN, pullImage, removeImage, validateImage, absoluteImage } from '../../commands/builder.ts';
+import { createNetwork } from '../../commands/docker.ts';
+import * as lock from '../../commands/lock.ts';
+import { ensureAppsConfigDirectory, MINIMUM_PROXY_VERSION, proxyVersionProbe, startOrRunProxy } from '../../commands/proxy.ts';
+import { pruneContainers, pruneImages } from '../../commands/prune.ts';
+import { login } from '../../commands/registry.ts';
+import { dockerInstalled, ensureRunDirectory, installDocker, superuser } from '../../commands/server.ts';
+import { UserError } from '../../errors.ts';
+import { CommandFailed, RemoteError } from '../../remote/failures.ts';
+import type { StepEnv } from '../context.ts';
+
+// The server-level stages of a deployment, one host at a time. Each is safe to run again after a
+// transient failure: it either checks before acting or its commands are idempotent.
+
+export async function audit(env: StepEnv, host: string, message: string, role?: string): Promise<void> {
+  await env.transport(host).exec(auditor.record({ config: env.config, message, role, recordedAt: env.now(), performer: env.performer }));
+}
+
+export async function registryLogin(env: StepEnv, host: string): Promise<void> {
+  await env.transport(host).exec(login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) }));
+}
+
+// build pull: login, the mirror probe, then a fresh pull checked for the service label.
+export async function pull(env: StepEnv, host: string): Promise<void> {
+  const t = env.transport(host);
+  await registryLogin(env, host);
+  if (env.selection.appHosts.length > 1) {
+    const probe = await t.exec(firstMirror(), { check: false });
+    if (probe.exitCode !== 0 && !NO_MIRROR_PATTERN.test(probe.stderr + probe.stdout)) {
+      throw new CommandFailed(host, 'docker info', probe.exitCode, probe.stdout, probe.stderr, 'transient');
+    }
+  }
+  await audit(env, host, `Pulled image with version ${env.version}`);
+  await t.exec(removeImage(env.config, env.version), { check: false });
+  await t.exec(pullImage(env.config, env.version));
+  await t.exec(validateImage(env.config, env.version));
+}
+
+export async function prepare(env: StepEnv, host: string): Promise<void> {
+  await env.transport(host).exec(ensureRunDirectory(env.config));
+}
+
+const LOCK_TAKEN = /cannot create directory/;
+
+export async function acquireLock(env: StepEnv, host: string, attempt: number): Promise<void> {
+  const t = env.transport(host);
+  // A retry after a dropped connection may find the lock this run already took.
+  if (attempt > 1 && (await ownLockInPlace(env, host))) return;
+  const result = await t.exec(
+    lock.acquire({ config: env.config, message: env.lockMessage ?? lock.AUTOMATIC_LOCK_MESSAGE, version: env.version, lockedBy: env.lockedBy, at: env.now() }),
+    { check: false },
+  );
+  if (result.exitCode === 0) return;
+  if (LOCK_TAKEN.test(result.stderr)) {
+    const status = await t.exec(lock.status(env.config), { check: false });
+    throw new RemoteError(
+      `Deploy lock found. Run 'sextant lock help' for more information\n${status.stdout.trim()}`,
+      'permanent',
+      host,
+    );
+  }
+  throw new CommandFailed(host, 'lock acquire', result.exitCode, result.stdout, result.stderr, result.stderr ? 'permanent' : 'transient');
+}
+
+async function ownLockInPlace(env: StepEnv, host: string): Promise<boolean> {
+  const status = await env.transport(host).exec(lock.status(env.config), { check: false });
+  return status.exitCode === 0 && status.stdout.includes(`Version: ${env.version}`) && status.stdout.includes(`Locked by: ${env.lockedBy}`);
+}
+
+export async function releaseLock(env: StepEnv, host: string, attempt: number): Promise<void> {
+  const result = await env.transport(host).exec(lock.release(env.config), { check: false });
+  // On a retry the first try may already have removed it.
+  if (result.exitCode !== 0 && !(attempt > 1 && /No such file/.test(result.stderr))) {
+    throw new CommandFailed(host, 'lock release', result.exitCode, result.stdout, result.stderr, 'permanent');
+  }
+}
+
+export async function network(env: StepEnv, host: string): Promise<void> {
+  const result = await env.transport(host).exec(createNetwork(), { check: false });
+  if (result.exitCode !== 0 && !result.stderr.includes('already exists')) {
+    throw new CommandFailed(host, 'docker network create kamal', result.exitCode, result.stdout, result.stderr, 'permanent');
+  }
+}
+
+// proxy boot: login, refuse a kamal-proxy older than v0.9.0, then start the existing container
+// or run a new one from the boot config files.
+export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
+  const t = env.transport(host);
+  await registryLogin(env, host);
+  const version = (await t.exec(proxyVersionProbe(), { check: false })).stdout.trim();
+  if (version && olderVersion(version, MINIMUM_PROXY_VERSION)) {
+    throw new UserError(`kamal-proxy version ${version} is too old, run \`sextant proxy reboot\` in order to update to at least ${MINIMUM_PROXY_VERSION}`);
+  }
+  await t.exec(ensureAppsConfigDirectory());
+  await t.exec(startOrRunProxy());
+}
+
+export function olderVersion(version: string, minimum: string): boolean {
+  const parse = (v: string) => v.replace(/^v/, '').split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const [a, b] = [parse(version), parse(minimum)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
+}
+
+export async function prune(env: StepEnv, host: string): Promise<void> {
+  const t = env.transport(host);
+  await audit(env, host, 'Pruned containers');
+  await t.exec(pruneContainers(env.config));
+  await audit(env, host, 'Pruned images');
+  for (const command of pruneImages(env.config)) await t.exec(command);
+}
+
+// server bootstrap: Docker must be there; Sextant installs it only where Kamal would.
+export async function bootstrap(env: StepEnv, host: string): Promise<void> {
+  const t = env.transport(host);
+  if ((await t.exec(dockerInstalled(), { check: false })).exitCode === 0) return;
+  if ((await t.exec(superuser(), { check: false })).exitCode !== 0) {
+    throw new UserError(`Docker is not installed on ${host} and can't be automatically installed without having root access and either \`wget\` or \`curl\`. Install Docker manually: https://docs.docker.com/engine/install/`);
+  }
+  await t.exec(installDocker());
+}
+
+export async function tagLatest(env: StepEnv, host: string, tag: () => import('../../commands/command.ts').Command): Promise<void> {
+  await audit(env, host, `Tagging ${absoluteImage(env.config, env.version)} as the latest image`);
+  await env.transport(host).exec(tag());
+}
