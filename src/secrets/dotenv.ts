@@ -12,6 +12,7 @@
 //      trailing newline, replaces it; `\$(cmd)` keeps the literal text. A command that starts with
 //      `kamal secrets` / `sextant secrets` is handed to `runInline` instead of a shell.
 import { UserError } from '../errors.ts';
+import { redactValues } from './redact.ts';
 import { chomp, rubyStrip } from './ruby.ts';
 import { shellSplit } from './shellwords.ts';
 
@@ -45,7 +46,7 @@ export interface DotenvContext {
   runCommand(command: string): Promise<CommandResult>;
   /** Runs an inline `kamal|sextant secrets …` command; gets the words after the program name. */
   runInline(args: string[]): Promise<string>;
-  /** Hides known secret values in error text. */
+  /** Hides secret values known before this file in error text (this file's own are added). */
   redact?(text: string): string;
 }
 
@@ -223,6 +224,7 @@ async function substituteCommands(
   const written = findCommands(beforeVariables).filter((m) => !m.escaped);
   const unescapedCount = matches.filter((m) => !m.escaped).length;
 
+  const hide = (text: string) => redactValues((context.redact ?? ((t: string) => t))(text), values.values());
   let result = '';
   let copied = 0;
   let commandIndex = 0;
@@ -234,19 +236,20 @@ async function substituteCommands(
       continue;
     }
     const command = substituteVariables(match.command, values, context.env);
-    const shown =
-      written.length === unescapedCount ? written[commandIndex]!.command : (context.redact ?? hideAll)(command);
+    const shown = written.length === unescapedCount ? written[commandIndex]!.command : hide(command);
     commandIndex++;
-    result += await runOne(command, shown, line, context);
+    result += await runOne(command, shown, line, context, hide);
   }
   return result + value.slice(copied);
 }
 
-function hideAll(): string {
-  return '…';
-}
-
-async function runOne(command: string, shown: string, line: number, context: DotenvContext): Promise<string> {
+async function runOne(
+  command: string,
+  shown: string,
+  line: number,
+  context: DotenvContext,
+  hide: (text: string) => string,
+): Promise<string> {
   const where = fileAndLine(context, line);
   if (INLINE_SECRETS.test(command)) {
     try {
@@ -261,7 +264,7 @@ async function runOne(command: string, shown: string, line: number, context: Dot
   if (result.exitCode !== 0) {
     const status = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`;
     const firstLine = result.stderr.split('\n').find((l) => l.trim() !== '')?.trim();
-    const detail = firstLine ? `: ${(context.redact ?? ((t: string) => t))(firstLine)}` : '';
+    const detail = firstLine ? `: ${hide(firstLine)}` : '';
     throw new UserError(`${where}: command \`${shown}\` failed (${status})${detail}`);
   }
   return chomp(result.stdout);

@@ -122,6 +122,12 @@ test('stderr that echoes a known secret is redacted in the error', async () => {
   });
 });
 
+test('stderr that echoes an earlier value of the same file is redacted too', async () => {
+  await withProject({ secrets: 'PW=samefilepw\nX=$(echo "rejected samefilepw" >&2; exit 1)' }, async (cwd) => {
+    await rejectsWithUserError(() => loadSecrets({ cwd, env: ENV }), /failed \(exit 1\): rejected \[REDACTED\]$/);
+  });
+});
+
 test('inline kamal secrets fetch + extract in a secrets file (test adapter)', async () => {
   const source = [
     'SECRETS=$(kamal secrets fetch --adapter test --account myaccount --from Vault/Item DB_PASSWORD API_KEY)',
