@@ -127,12 +127,12 @@ export function renderErb(source: string, env: ErbEnv): ErbResult {
       throw unsupported(inner, tagLine);
     }
 
-    if (trimAfter && source[position] === '\n') {
-      position++;
+    const trimmed = trimAfter && source[position] === '\n' ? 1 : trimAfter && source.startsWith('\r\n', position) ? 2 : 0;
+    if (trimmed > 0) {
+      position += trimmed;
       line++;
-    } else if (trimAfter && source.startsWith('\r\n', position)) {
-      position += 2;
-      line++;
+      // The current output line has no text yet: it now starts on the next source line.
+      if (text === '' || text.endsWith('\n')) sourceLines[sourceLines.length - 1] = line;
     }
   }
   return { text, sourceLines };

@@ -16,10 +16,13 @@ function generate(schema: z.ZodType): JsonObject {
     unrepresentable: 'any',
     reused: 'inline',
     override: (ctx) => {
+      // zod leaves out `default` metadata of transforming schemas in input mode; put it back.
+      const meta = z.globalRegistry.get(ctx.zodSchema as unknown as z.ZodType) as JsonObject | undefined;
+      const own = ctx.jsonSchema as JsonObject;
+      if (meta?.['default'] !== undefined && own['default'] === undefined) own['default'] = meta['default'];
       // Schemas that pick their form from the value are shown as the union of their forms.
       const documented = documentedAs(ctx.zodSchema);
       if (!documented) return;
-      const own = ctx.jsonSchema as JsonObject;
       const keep = { description: own['description'], default: own['default'], 'x-rules': own['x-rules'] };
       for (const key of Object.keys(own)) delete own[key];
       Object.assign(own, withoutDialect(generate(documented)));

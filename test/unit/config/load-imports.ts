@@ -1,0 +1,2 @@
+export { ConfigError, destinationConfigFile, loadConfig, readConfigFiles, renderErb } from '../../../src/config/index.ts';
+export { deepMerge as deepMergeForTest } from '../../../src/config/merge.ts';
