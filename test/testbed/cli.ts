@@ -3,7 +3,8 @@ import { currentTestbed, teardown, testbedStatus, upWithTimings } from './testbe
 import type { NodeStatus } from './testbed.ts';
 
 const usage = `usage: npm run testbed -- <command>
-  up [--servers N] [--fresh]  bring the testbed up (default 3 servers); idempotent, undoes faults
+  up [--servers N] [--fresh]  bring the testbed up with exactly N servers (default 3); idempotent,
+                              undoes faults; --fresh re-creates the servers empty
   down [--purge]              take it down; --purge also deletes keys, CA and registry password
   status [--json]             what is running, memory per server
   env                         shell exports for using the testbed (DOCKER_HOST, registry, key)`;

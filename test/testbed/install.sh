@@ -25,7 +25,7 @@ die() { printf 'testbed install: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # --- Debian packages ---------------------------------------------------------------------------
 PACKAGES=(docker.io docker-registry openssh-server openssh-client iptables busybox-static apache2-utils
-  openssl iproute2 util-linux procps ca-certificates tar git)
+  openssl iproute2 util-linux procps ca-certificates tar git curl)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -56,7 +56,7 @@ export interface TestbedInfo {
 }
 
 export interface UpOptions {
-  /** Ensure servers srv1..srvN exist (default 3). Servers beyond N are left alone. */
+  /** Servers srv1..srvN (default 3); servers beyond N are removed. */
   servers?: number;
   /** Re-create the servers from nothing even if they are healthy. */
   fresh?: boolean;
@@ -171,7 +171,12 @@ async function up(options: UpOptions): Promise<{ info: TestbedInfo; timings: UpT
   const wanted = Array.from({ length: count }, (_, i) => i + 1);
   log(`servers ${wanted.map((i) => serverSpec(i).name).join(', ')}`);
   await timed(phases, 'servers', () => Promise.all(wanted.map((i) => ensureServer(serverSpec(i), options.fresh === true || !known.has(i)))));
-  const servers = [...new Set([...known, ...wanted])].sort((a, b) => a - b);
+  const extra = [...known].filter((i) => i > count);
+  if (extra.length) {
+    log(`removing ${extra.map((i) => serverSpec(i).name).join(', ')}`);
+    await timed(phases, 'remove extra servers', () => Promise.all(extra.map((i) => destroyNode(serverSpec(i).name))));
+  }
+  const servers = wanted;
   const linked = linkRootDockerSocket();
   writeState({ version: 1, servers, linkedRootDockerSocket: linked, upSince: previous?.upSince ?? new Date().toISOString() });
   return { info: info(servers), timings: { totalMs: Math.round(performance.now() - start), phases } };
