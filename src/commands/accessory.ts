@@ -3,7 +3,7 @@
 // the directories and files prepared before a boot, removal, and the kamal-proxy deploy of an
 // accessory with a `proxy:` (its own proxy settings, not merged with the root ones).
 
-import type { AccessoryConfig, Config, LoggingConfig, ProxyConfig } from '../config/types.ts';
+import type { AccessoryConfig, Config, LoggingConfig } from '../config/types.ts';
 import {
   argumentize,
   argv,
@@ -18,12 +18,10 @@ import {
   squote,
   word,
   type Command,
-  type OptionValue,
   type Word,
 } from './command.ts';
+import { deployCommandArgs, proxyExec } from './proxy.ts';
 
-const PROXY_CONTAINER = 'kamal-proxy';
-const PROXY_APPS_CONTAINER_DIRECTORY = '/home/kamal-proxy/.apps-config';
 const RUN_DIRECTORY_PREFIX = '$PWD/';
 
 type AccessoryRunConfig = Pick<Config, 'logging'>;
@@ -253,50 +251,8 @@ export function accessoryContainerId(accessory: AccessoryConfig): Command {
   return docker('container', 'ls', '--filter', word('name=^', accessory.serviceName, raw('$')), '--quiet');
 }
 
-export type ProxyDeploySettings = {
-  /** Root `deploy_timeout`, seconds. */
-  readonly deployTimeout: number;
-  /** Root `drain_timeout`, seconds. */
-  readonly drainTimeout: number;
-  /** `/home/kamal-proxy/.apps-config/<svc[-dest]>/error_pages/<version>` when `error_pages_path` is set. */
-  readonly errorPages?: string;
-};
-
-const seconds = (value: number | undefined): string | undefined => (value === undefined ? undefined : `${value}s`);
-
-/** kamal-proxy `deploy` options in Kamal's order, `--name="value"`, unset ones left out. */
-export function proxyDeployArgs(proxy: ProxyConfig, target: string, settings: ProxyDeploySettings): Word[] {
-  const entries: Array<[string, OptionValue]> = [
-    ['target', `${target}:${proxy.appPort}`],
-    ['host', proxy.hosts],
-    ['tls', proxy.ssl ? true : undefined],
-    ['deploy-timeout', seconds(settings.deployTimeout)],
-    ['drain-timeout', seconds(settings.drainTimeout)],
-    ['health-check-interval', seconds(proxy.healthcheck.interval)],
-    ['health-check-timeout', seconds(proxy.healthcheck.timeout)],
-    ['health-check-path', proxy.healthcheck.path],
-    ['target-timeout', seconds(proxy.responseTimeout)],
-    ['buffer-requests', proxy.buffering.requests],
-    ['buffer-responses', proxy.buffering.responses],
-    ['buffer-memory', proxy.buffering.memory],
-    ['max-request-body', proxy.buffering.maxRequestBody],
-    ['max-response-body', proxy.buffering.maxResponseBody],
-    ['forward-headers', proxy.forwardHeaders],
-    ['tls-redirect', proxy.sslRedirect],
-    ['log-request-header', proxy.logging.requestHeaders],
-    ['log-response-header', proxy.logging.responseHeaders],
-    ['error-pages', settings.errorPages],
-  ];
-  return optionize(entries.filter(([, optionValue]) => optionValue !== undefined && optionValue !== null), { with: '=' });
-}
-
-/** The `--error-pages` directory inside the proxy container for `version`. */
-export function errorPagesContainerDirectory(config: Pick<Config, 'serviceAndDestination'>, version: string): string {
-  return `${PROXY_APPS_CONTAINER_DIRECTORY}/${config.serviceAndDestination}/error_pages/${version}`;
-}
-
 export type AccessoryProxyDeployInput = {
-  readonly config: Pick<Config, 'deployTimeout' | 'drainTimeout' | 'errorPagesPath' | 'serviceAndDestination'>;
+  readonly config: Config;
   readonly accessory: AccessoryConfig;
   /** The container id printed by accessoryContainerId. */
   readonly target: string;
@@ -304,17 +260,18 @@ export type AccessoryProxyDeployInput = {
   readonly version: string;
 };
 
-/** `docker exec kamal-proxy kamal-proxy deploy <svc> --target="<id>:<port>" …` with the accessory's own proxy hash. */
+/**
+ * `docker exec kamal-proxy kamal-proxy deploy <svc> --target="<id>:<port>" …` with the accessory's
+ * own proxy hash and the root deploy/drain timeouts (the options are built by proxy.ts).
+ */
 export function deployAccessoryToProxy({ config, accessory, target, version }: AccessoryProxyDeployInput): Command {
   if (!accessory.proxy) throw new Error(`accessory ${accessory.name} has no proxy settings`);
-  const errorPages = config.errorPagesPath !== undefined ? errorPagesContainerDirectory(config, version) : undefined;
-  const settings: ProxyDeploySettings = { deployTimeout: config.deployTimeout, drainTimeout: config.drainTimeout, ...(errorPages ? { errorPages } : {}) };
-  return docker('exec', PROXY_CONTAINER, 'kamal-proxy', 'deploy', accessory.serviceName, ...proxyDeployArgs(accessory.proxy, target, settings));
+  return proxyExec('deploy', accessory.serviceName, ...deployCommandArgs({ config, proxy: accessory.proxy, target, version }));
 }
 
 /** `docker exec kamal-proxy kamal-proxy remove <svc>` (stop of an accessory with a proxy). */
 export function removeAccessoryFromProxy(accessory: AccessoryConfig): Command {
-  return docker('exec', PROXY_CONTAINER, 'kamal-proxy', 'remove', accessory.serviceName);
+  return proxyExec('remove', accessory.serviceName);
 }
 
 /** The registry an accessory logs in to: its own, else the root one. */

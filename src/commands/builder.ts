@@ -103,10 +103,8 @@ export function remoteContextName(builder: BuilderConfig, kind: 'remote' | 'hybr
 // ---------------------------------------------------------------------------------------------
 // Builder setup (local commands)
 
-/** `docker --version && docker buildx version` */
-export function ensureLocalDockerInstalled(): Command {
-  return and(docker('--version'), docker('buildx', 'version'));
-}
+/** `docker --version && docker buildx version`: the first local command of a build. */
+export { ensureLocalDockerInstalled } from './docker.ts';
 
 function platformOptions(arches: readonly string[]): Word[] {
   return arches.length === 0 ? [] : argumentize('--platform', arches.map((arch) => `linux/${arch}`).join(','));

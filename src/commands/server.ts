@@ -1,8 +1,8 @@
-// Server-level commands (lib/kamal/commands/server.rb, and the Docker checks `kamal server
-// bootstrap` sends from commands/docker.rb).
+// Server-level commands (lib/kamal/commands/server.rb), the Docker checks `kamal server bootstrap`
+// sends, and `kamal server exec`.
 
 import type { Config } from '../config/types.ts';
-import { argv, docker, or, pipe, raw, script, shell, shellCode, type Command } from './command.ts';
+import { argv, pipe, shellCode, type Command } from './command.ts';
 
 type RunDirectoryConfig = Pick<Config, 'runDirectory'>;
 
@@ -31,30 +31,10 @@ export function appDirectoryCount(config: RunDirectoryConfig): Command {
   return pipe(argv('ls', appsDirectory(config)), argv('wc', '-l'));
 }
 
-/** `docker -v`: fails when Docker is not installed. */
-export function dockerInstalled(): Command {
-  return docker('-v');
-}
-
-/** `docker version`: fails when the Docker daemon is not running. */
-export function dockerRunning(): Command {
-  return docker('version');
-}
-
-/** Root, or sudo/su available: sent as one unmapped line (its first token holds spaces). */
-export function superuser(): Command {
-  return script('[ "${EUID:-$(id -u)}" -eq 0 ] || command -v sudo >/dev/null || command -v su >/dev/null');
-}
-
-/** `sh -c 'curl -fsSL https://get.docker.com || wget -O - https://get.docker.com || echo "exit 1"' | sh` */
-export function installDocker(): Command {
-  const getDocker = or(
-    argv('curl', '-fsSL', 'https://get.docker.com'),
-    argv('wget', raw('-O -'), 'https://get.docker.com'),
-    argv('echo', raw('"exit 1"')),
-  );
-  return pipe(shell(getDocker), argv('sh'));
-}
+// The Docker checks of `kamal server bootstrap` live with the other docker commands; re-exported
+// here because the bootstrap is a server operation: `docker -v`, then (only if that fails) the
+// superuser check and the get.docker.com install.
+export { dockerInstalled, dockerRunning, installDocker, superuser } from './docker.ts';
 
 /**
  * `kamal server exec <cmd>`: the operator's command, sent as written (Kamal joins the words with

@@ -26,6 +26,7 @@ import {
   startAccessory,
   stopAccessory,
 } from '../../../src/commands/accessory.ts';
+import { runOverSsh } from '../../../src/commands/docker.ts';
 import { envFileContent } from '../../../src/commands/env-file.ts';
 import { login } from '../../../src/commands/registry.ts';
 import { render, renderForDisplay, renderWord } from '../../../src/commands/shell.ts';
@@ -94,6 +95,16 @@ test('follow logs (the command run over ssh)', () => {
   assert.is(render(followAccessoryLogs(mysql)), 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1');
   assert.is(render(followAccessoryLogs(mysql, { timestamps: false })), 'docker logs app-mysql --tail 10 --follow 2>&1');
   assert.is(render(followAccessoryLogs(mysql, { grep: 'GET /up', grepOptions: '-i' })), 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1 | grep "GET /up" -i');
+});
+
+test('follow logs and interactive exec over ssh (with docker.ts runOverSsh, rendered locally)', () => {
+  const host = mysql.hosts[0]!;
+  assert.is(render(runOverSsh(kamal.ssh, host, followAccessoryLogs(mysql)), { mapFirstToken: false }),
+    "ssh -t root@1.1.1.5 -p 22 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1'");
+  assert.is(render(runOverSsh(kamal.ssh, host, followAccessoryLogs(mysql, { timestamps: false })), { mapFirstToken: false }),
+    "ssh -t root@1.1.1.5 -p 22 'docker logs app-mysql --tail 10 --follow 2>&1'");
+  assert.match(render(runOverSsh(kamal.ssh, host, execInAccessoryContainer(mysql, 'mysql -u root', { interactive: true })), { mapFirstToken: false }),
+    'docker exec -it app-mysql mysql -u root');
 });
 
 test('remove container, image, service directory', () => {
