@@ -294,6 +294,14 @@ export function buildCommand(input: BuildCommandInput): Command {
   );
 }
 
+/**
+ * The environment the local build runs with: each `builder.secrets` name set to its secret value
+ * (`--secret id="K"` makes buildx read it from there). Never log it.
+ */
+export function buildSecretsEnvironment(builder: BuilderConfig, secrets: (name: string) => string): Record<string, string> {
+  return Object.fromEntries(builder.secrets.map((name) => [name, secrets(name)]));
+}
+
 /** The build context as configured (`.` when unset: the clone's, or the working directory). */
 export function buildContext(builder: BuilderConfig): string {
   return builder.context ?? '.';

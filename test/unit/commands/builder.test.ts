@@ -9,6 +9,7 @@ import {
   builderKind,
   builderName,
   buildOptions,
+  buildSecretsEnvironment,
   buildTags,
   cloneDirectory,
   createBuilder,
@@ -98,6 +99,14 @@ test('build options in Kamal order: cache, label, args, secrets, file, target, s
     '--label service="app" --build-arg a="1" --build-arg b="2" --secret id="token_a" --secret id="token_b" --file Dockerfile.xyz --target prod --ssh default=$SSH_AUTH_SOCK --provenance mode=max --sbom true');
   assert.is(push(config),
     'docker buildx build --output=type=registry --platform linux/amd64 --builder kamal-local-docker-container -t dhh/app:123 -t dhh/app:latest --label service="app" --build-arg a="1" --build-arg b="2" --secret id="token_a" --secret id="token_b" --file Dockerfile.xyz --target prod --ssh default=$SSH_AUTH_SOCK --provenance mode=max --sbom true ./foo 2>&1');
+});
+
+test('build secrets go into the environment of the build, not on the command line', () => {
+  const config = loadFixture('builder-options.yml');
+  const env = buildSecretsEnvironment(config.builder, (name) => `value-of-${name}`);
+  assert.equal(env, { token_a: 'value-of-token_a', token_b: 'value-of-token_b' });
+  assert.not.ok(push(config).includes('value-of'));
+  assert.equal(buildSecretsEnvironment(loadFixture('builder.yml').builder, () => { throw new Error('not asked'); }), {});
 });
 
 test('build args are redacted for display', () => {
