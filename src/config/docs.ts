@@ -6,9 +6,10 @@ function asNode(value: unknown): Node | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Node) : undefined;
 }
 
-function typeName(node: Node): string {
+function typeName(node: Node, nested = false): string {
+  if (nested && typeof node['title'] === 'string') return node['title'];
   const anyOf = node['anyOf'];
-  if (Array.isArray(anyOf)) return [...new Set(anyOf.map((branch) => typeName(asNode(branch) ?? {})))].join(' or ');
+  if (Array.isArray(anyOf)) return [...new Set(anyOf.map((branch) => typeName(asNode(branch) ?? {}, true)))].join(' or ');
   const type = node['type'];
   if (Array.isArray(type)) {
     if (type.includes('string')) return 'string';
@@ -25,12 +26,12 @@ function typeName(node: Node): string {
       return 'boolean';
     case 'array': {
       const items = asNode(node['items']);
-      return items ? `array of ${typeName(items)}` : 'array';
+      return items ? `array of ${typeName(items, true)}` : 'array';
     }
     case 'object': {
       if (asNode(node['properties'])) return 'hash';
       const values = asNode(node['additionalProperties']);
-      return values ? `hash of ${typeName(values)}` : 'hash';
+      return values ? `hash of ${typeName(values, true)}` : 'hash';
     }
     default:
       if (node['const'] !== undefined) return JSON.stringify(node['const']);

@@ -86,7 +86,7 @@ export const hostEntry = () =>
         }),
     ],
     { error: 'should be a string or a hash' },
-  );
+  ).meta({ title: 'host entry', description: 'A host: `1.1.1.1`, `{1.1.1.1: tag}` or `{1.1.1.1: [tag, …]}`.' });
 
 /** A list of host entries (`servers:` as a list, a role's `hosts:`). */
 export const hostList = () => z.array(hostEntry());
