@@ -310,7 +310,12 @@ function containerIdCommand(config: Config, role: RoleConfig, containerId: strin
   return containerId;
 }
 
-/** `<ids> | xargs docker logs [--timestamps] [--since S] [--tail N] 2>&1 [| grep '…' opts]` */
+/**
+ * `<ids> | xargs docker logs [--timestamps] [--since S] [--tail N] 2>&1 [| grep '…' opts]`.
+ * With a container id string this sends `echo <id> | xargs docker logs …` as Kamal's command tests
+ * expect; Kamal 2.6.0 itself sends only `echo <id>` there (SSHKit drops the arguments after a first
+ * token holding a space), so its `app logs --container_id` prints the id and no logs.
+ */
 export function appLogs(config: Config, role: RoleConfig, options: AppLogsOptions = {}): Command {
   const { timestamps = true, since, lines, grep, grepOptions } = options;
   const logs = docker('logs', timestamps && '--timestamps', since !== undefined && ['--since', since], lines !== undefined && ['--tail', lines]);
