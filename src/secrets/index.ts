@@ -11,3 +11,4 @@ export { lookupAdapter, ADAPTER_NAMES } from './adapters/index.ts';
 export type { CliCall, CliRunner, SecretsAdapter } from './adapters/index.ts';
 export { redactValues, REDACTED } from './redact.ts';
 export { shellEscape, shellSplit } from './shellwords.ts';
+export { checkSecretReferences } from './check.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { configurationReference, deployJsonSchema, envFor, type Config } from '../../config/index.ts';
-import type { Secrets } from '../../secrets/index.ts';
+import { checkSecretReferences, type Secrets } from '../../secrets/index.ts';
 import { globalOptions } from '../options.ts';
 import { loadProject } from '../project.ts';
 import { subcommand, type CliContext } from '../program.ts';
@@ -57,8 +57,10 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .option('--reveal', 'Show secret values')
     .action(async (options: { reveal?: boolean }, command: Command) => {
       const project = loadProject(globalOptions(command), ctx.io);
-      const secrets = options.reveal ? await project.secrets() : undefined;
-      ctx.io.out(stringify(JSON.parse(JSON.stringify(configView(project.config, project.version(), secrets)))));
+      const secrets = await project.secrets();
+      checkSecretReferences(project.config, secrets);
+      const view = configView(project.config, project.version(), options.reveal ? secrets : undefined);
+      ctx.io.out(stringify(JSON.parse(JSON.stringify(view))));
     });
 
   subcommand(program, 'docs [section]', ctx)
@@ -76,11 +78,17 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
 
 export const SEXTANT_VERSION = '0.1.0';
 
-// A `## heading` section of the reference whose title mentions the name, or the whole text.
+// The reference rows for one top-level key (e.g. `proxy` gives `proxy`, `proxy/ssl`, …), under
+// the table header; the whole reference without a section.
 export function docsSection(reference: string, section?: string): string {
   if (!section) return reference;
-  const parts = reference.split(/^(?=## )/m);
-  const wanted = section.toLowerCase().replace(/[_-]/g, ' ');
-  const match = parts.find((p) => p.startsWith('## ') && p.split('\n')[0]!.toLowerCase().replace(/[`_-]/g, ' ').includes(wanted));
-  return match ?? `No documentation found for ${section}`;
+  const key = section.toLowerCase().replace(/-/g, '_');
+  const lines = reference.split('\n');
+  const header = lines.findIndex((line) => line.startsWith('| Key |'));
+  const rows = lines.filter((line) => {
+    const cell = /^\| `([^`]+)` \|/.exec(line)?.[1];
+    return cell !== undefined && (cell === key || cell.startsWith(`${key}/`));
+  });
+  if (header === -1 || rows.length === 0) return `No documentation found for ${section}`;
+  return [`## ${section}`, '', ...lines.slice(header, header + 2), ...rows].join('\n');
 }

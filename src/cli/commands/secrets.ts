@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { extractSecret, fetchSecrets, loadSecrets, printSecrets, shellEscapeJson } from '../../secrets/index.ts';
+import { extractSecret, fetchSecrets, loadSecrets, MissingAccountError, printSecrets, shellEscapeJson } from '../../secrets/index.ts';
 import { globalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
@@ -12,8 +12,14 @@ export function registerSecretsCommands(program: Command, ctx: CliContext): void
     .option('--account <account>', 'The account identifier or username')
     .option('--from <from>', 'A vault or folder to fetch the secrets from')
     .action(async (names: string[], options: { adapter: string; account?: string; from?: string }) => {
-      const results = await fetchSecrets({ adapter: options.adapter, account: options.account, from: options.from, names });
-      ctx.io.out(shellEscapeJson(results));
+      try {
+        const results = await fetchSecrets({ adapter: options.adapter, account: options.account, from: options.from, names });
+        ctx.io.out(shellEscapeJson(results));
+      } catch (error) {
+        // Kamal says this on stdout and succeeds; scripts may depend on that.
+        if (error instanceof MissingAccountError) ctx.io.out(error.message);
+        else throw error;
+      }
     });
 
   subcommand(secrets, 'extract <name> <secrets>', ctx)

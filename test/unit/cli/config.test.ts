@@ -1,0 +1,115 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { captureIO } from '../../../src/cli/io.ts';
+import { runCli } from '../../../src/cli/run.ts';
+import { tempProject } from '../config/temp-project.ts';
+
+const CANARIES = {
+  KAMAL_REGISTRY_PASSWORD: 'CANARY-registry-pw-71c3',
+  REGISTRY_USER: 'CANARY-registry-user-9e2a',
+  MAIN_DB_PASSWORD: 'CANARY-db "quoted" $value-55d1',
+  WORKER_TOKEN: 'CANARY-worker-token-0b7f',
+  REDIS_PASSWORD: 'CANARY-redis-3a1c',
+};
+
+const files = {
+  'config/deploy.yml': `service: app
+image: dhh/app
+servers:
+  web:
+    - 1.1.1.1
+  workers:
+    hosts:
+      - 1.1.1.2
+    env:
+      secret:
+        - WORKER_TOKEN
+registry:
+  server: registry.example.com
+  username:
+    - REGISTRY_USER
+  password:
+    - KAMAL_REGISTRY_PASSWORD
+env:
+  clear:
+    RAILS_ENV: production
+  secret:
+    - DB_PASSWORD:MAIN_DB_PASSWORD
+accessories:
+  redis:
+    image: redis:7
+    host: 1.1.1.3
+    env:
+      secret:
+        - REDIS_PASSWORD
+builder:
+  arch: amd64
+`,
+  '.kamal/secrets': Object.entries(CANARIES).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n',
+};
+
+test('sextant config shows the resolved config and no secret value', async () => {
+  const project = tempProject(files);
+  try {
+    const io = captureIO(project.dir, { VERSION: 'v42' });
+    assert.is(await runCli(['config'], io), 0, io.stderr);
+    for (const [name, value] of Object.entries(CANARIES)) {
+      assert.not.ok(io.stdout.includes(value), `${name} leaked into the output`);
+      assert.not.ok(io.stderr.includes(value), `${name} leaked into stderr`);
+    }
+    const shown = parse(io.stdout);
+    assert.equal(shown.roles, ['web', 'workers']);
+    assert.equal(shown.hosts, ['1.1.1.1', '1.1.1.2', '1.1.1.3']);
+    assert.is(shown.primary_host, '1.1.1.1');
+    assert.is(shown.absolute_image, 'registry.example.com/dhh/app:v42');
+    assert.is(shown.registry.password, '[REDACTED]');
+    assert.equal(shown.servers.web.env['1.1.1.1'], { clear: { RAILS_ENV: 'production' }, secret: { DB_PASSWORD: '[REDACTED]' } });
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('sextant config --reveal shows the secret values', async () => {
+  const project = tempProject(files);
+  try {
+    const io = captureIO(project.dir, { VERSION: 'v42' });
+    assert.is(await runCli(['config', '--reveal'], io), 0, io.stderr);
+    for (const value of Object.values(CANARIES)) assert.ok(io.stdout.includes(value), `${value} shown`);
+    const shown = parse(io.stdout);
+    assert.is(shown.servers.workers.env['1.1.1.2'].secret.WORKER_TOKEN, CANARIES.WORKER_TOKEN);
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('-d merges the destination file; --version and $VERSION pick the version', async () => {
+  const project = tempProject({
+    ...files,
+    'config/deploy.staging.yml': 'servers:\n  web:\n    - 2.2.2.2\n  workers:\n    - 2.2.2.3\n',
+    '.kamal/secrets.staging': files['.kamal/secrets'],
+  });
+  try {
+    const io = captureIO(project.dir, { VERSION: 'from-env' });
+    assert.is(await runCli(['config', '-d', 'staging', '--version', 'from-flag'], io), 0, io.stderr);
+    const shown = parse(io.stdout);
+    assert.equal(shown.hosts, ['2.2.2.2', '2.2.2.3', '1.1.1.3']);
+    assert.is(shown.version, 'from-flag');
+    assert.is(shown.destination, 'staging');
+  } finally {
+    project.cleanup();
+  }
+});
+
+test('outside a git repository without a version, the error says why', async () => {
+  const project = tempProject(files);
+  try {
+    const io = captureIO(project.dir, {});
+    assert.is(await runCli(['config'], io), 1);
+    assert.match(io.stderr, "Can't use commit hash as version, no git repository found in");
+  } finally {
+    project.cleanup();
+  }
+});
+
+test.run();
