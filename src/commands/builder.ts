@@ -228,7 +228,7 @@ function cacheImageRef(config: BuildConfig): string {
 }
 
 function isSet(text: string | undefined): text is string {
-  return text !== undefined && text !== null;
+  return text !== undefined;
 }
 
 export type BuildOptionsInput = {
