@@ -74,7 +74,9 @@ test('-h and -r take comma lists; -c and -d pick the files', async () => {
   try {
     const program = buildProgram({ io: captureIO(project.dir) });
     let seen: Record<string, unknown> = {};
-    program.command('probe').action((_o: unknown, cmd: Command) => (seen = cmd.optsWithGlobals()));
+    program.command('probe').action((_o: unknown, cmd: Command) => {
+      seen = cmd.optsWithGlobals();
+    });
     await program.parseAsync(['probe', '-h', '1.1.1.1,1.1.1.2', '-r', 'web', '-c', 'config/other.yml', '-d', 'staging'], { from: 'user' });
     assert.equal(seen.hosts, ['1.1.1.1', '1.1.1.2']);
     assert.equal(seen.roles, ['web']);
