@@ -19,6 +19,7 @@ import {
   redirect,
   seq,
   shellCode,
+  shellwords,
   squote,
   word,
   type Command,
@@ -340,26 +341,21 @@ function joinPath(left: string, right: string): string {
   return `${left.replace(/\/+$/, '')}/${right.replace(/^\/+/, '')}`;
 }
 
-/** Ruby's Shellwords.escape: backslash before every unsafe character, `'\n'` for newlines. */
-export function shellwordsEscape(text: string): string {
-  if (text === '') return "''";
-  return text.replace(/[^A-Za-z0-9_\-.,:+/@\n]/gu, '\\$&').replace(/\n/g, "'\n'");
-}
 
 function git(path: string, ...inputs: Array<string | Word>): Command {
-  return argv('git', '-C', raw(shellwordsEscape(path)), ...inputs);
+  return argv('git', '-C', shellwords(path), ...inputs);
 }
 
 /** `git -C <clone dir> clone <git root> --recurse-submodules` */
 export function gitClone({ gitRoot, cloneDirectory: clone }: CloneInput): Command {
-  return git(clone, 'clone', word(raw(shellwordsEscape(gitRoot))), '--recurse-submodules');
+  return git(clone, 'clone', word(shellwords(gitRoot)), '--recurse-submodules');
 }
 
 /** Run in the build directory when the clone already exists: point at the root, fetch, reset, clean. */
 export function gitCloneResetSteps(input: { readonly gitRoot: string; readonly buildDirectory: string; readonly revision: string }): Command[] {
   const dir = input.buildDirectory;
   return [
-    git(dir, 'remote', 'set-url', 'origin', word(raw(shellwordsEscape(input.gitRoot)))),
+    git(dir, 'remote', 'set-url', 'origin', word(shellwords(input.gitRoot))),
     git(dir, 'fetch', 'origin'),
     git(dir, 'reset', '--hard', input.revision),
     git(dir, 'clean', '-fdx'),

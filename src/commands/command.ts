@@ -14,6 +14,7 @@
 //                    raw() parts and subst() parts: Kamal's `echo "<base64>"`, `grep -v -w "$(…)…"`
 //   subst(command)   `$(command)`
 //   quoted(command)  `'command'` with `'` → `'\''`; `shell(cmd)` is `sh -c` + quoted(cmd)
+//   shellwords(text) a value escaped like Ruby's Shellwords.escape (`a\ b`), as Kamal's git clone paths
 //   shellCode(text)  shell source written by the OPERATOR (role `cmd`, `app exec` command): verbatim,
 //                    exactly as Kamal sends it. Never use it for data.
 //   sensitive(part)  shows `[REDACTED]` (or a given redaction) instead of the part when displayed
@@ -37,6 +38,7 @@ export type DoubleQuotedItem = string | RawPart | SubstitutionPart;
 export type DoubleQuotedPart = { readonly kind: 'dquote'; readonly items: readonly DoubleQuotedItem[] };
 export type QuotedCommandPart = { readonly kind: 'quoted'; readonly command: Command };
 export type ShellCodePart = { readonly kind: 'shellCode'; readonly text: string };
+export type ShellwordsPart = { readonly kind: 'shellwords'; readonly text: string };
 export type SensitivePart = { readonly kind: 'sensitive'; readonly parts: readonly Part[]; readonly redaction: string };
 
 export type Part =
@@ -48,6 +50,7 @@ export type Part =
   | SubstitutionPart
   | QuotedCommandPart
   | ShellCodePart
+  | ShellwordsPart
   | SensitivePart;
 
 /** One shell word: its parts are written next to each other with nothing in between. */
@@ -111,6 +114,11 @@ export function subst(command: Command): SubstitutionPart {
 
 export function quoted(command: Command): QuotedCommandPart {
   return { kind: 'quoted', command };
+}
+
+/** A value escaped like Ruby's Shellwords.escape (backslashes), where Kamal uses `.shellescape`. */
+export function shellwords(text: string): ShellwordsPart {
+  return { kind: 'shellwords', text: noNul(text) };
 }
 
 export function shellCode(text: string): ShellCodePart {

@@ -104,6 +104,8 @@ function renderPart(part: Part, context: Context, before: string): string {
       return isShellSafe(part.text, before === '') ? part.text : singleQuote(part.text);
     case 'squote':
       return singleQuote(part.text);
+    case 'shellwords':
+      return shellwordsEscape(part.text);
     case 'dquote':
       return `"${part.items.map((item) => renderDoubleQuotedItem(item, context)).join('')}"`;
     case 'subst':
@@ -135,6 +137,12 @@ export function isShellSafe(text: string, atWordStart = true): boolean {
 }
 
 /** `'text'`, each `'` written as `'\''` (Kamal's shell() quoting). */
+/** Ruby's Shellwords.escape: a backslash before every unsafe character, `'\n'` for newlines. */
+export function shellwordsEscape(text: string): string {
+  if (text === '') return "''";
+  return text.replace(/[^A-Za-z0-9_\-.,:+/@\n]/gu, '\\$&').replace(/\n/g, "'\n'");
+}
+
 export function singleQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,3 +1,4 @@
+import { shellwordsEscape } from '../../../src/commands/shell.ts';
 // Builds: Kamal's test/commands/builder_test.rb (version 123), KAMAL-FACTS §2 steps 1-13 and §3.6,
 // and the s01 pull recording.
 import { test } from 'uvu';
@@ -26,7 +27,6 @@ import {
   remoteBuilderHost,
   removeBuilder,
   removeImage,
-  shellwordsEscape,
   usesGitClone,
   validateImage,
   type BuilderKind,
