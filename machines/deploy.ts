@@ -182,6 +182,7 @@ export const deployMachine = deploySetup.createMachine({
         { guard: ({ context }) => currentStage(context) === 'proxy', target: 'proxy' },
         { guard: ({ context }) => currentStage(context) === 'accessories', target: 'accessories' },
         { guard: ({ context }) => currentStage(context) === 'stale', target: 'stale' },
+        { guard: ({ context }) => currentStage(context) === 'assets', target: 'assets' },
         { guard: ({ context }) => currentStage(context) === 'boot', target: 'boot' },
         { guard: ({ context }) => currentStage(context) === 'tagLatest', target: 'tagLatest' },
         { guard: ({ context }) => currentStage(context) === 'prune', target: 'prune' },
@@ -210,6 +211,7 @@ export const deployMachine = deploySetup.createMachine({
     proxy: hostStageState('proxy'),
     accessories: hostStageState('accessories'),
     stale: hostStageState('stale'),
+    assets: hostStageState('assets'),
     boot: {
       entry: assign({ groupIndex: 0 }),
       initial: 'nextGroup',

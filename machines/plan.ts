@@ -17,6 +17,7 @@ export type Stage =
   | 'proxy'
   | 'accessories'
   | 'stale'
+  | 'assets'
   | 'boot'
   | 'tagLatest'
   | 'prune'
@@ -35,6 +36,7 @@ export const hostStages = [
   'proxy',
   'accessories',
   'stale',
+  'assets',
   'tagLatest',
   'prune',
   'unlock',

@@ -4,6 +4,7 @@ import { addGlobalOptions } from './options.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
+import { registerDeployCommands } from './commands/deploy.ts';
 
 export interface CliContext {
   io: CliIO;
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   const program = newCommand('sextant', ctx)
     .description('Deploy web apps anywhere, with zero downtime — Kamal 2.6 compatible')
     .showHelpAfterError();
+  registerDeployCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerInitCommand(program, ctx);
   registerSecretsCommands(program, ctx);

@@ -8,6 +8,8 @@ export interface StepEnv {
   config: Config;
   selection: Selection;
   version: string;
+  // The version the lock details name: the configured one, even when rolling back to another.
+  lockVersion: string;
   secrets: Secrets;
   transport(host: string): Transport;
   local: LocalRunner;

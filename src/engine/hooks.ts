@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { hookCommand, hookEnvironment, hookFile } from '../commands/hook.ts';
-import { renderForDisplay } from '../commands/shell.ts';
 import { UserError } from '../errors.ts';
 import type { StepEnv } from './context.ts';
 
@@ -15,18 +14,14 @@ export interface HookRequest {
   runtime?: number;
 }
 
-// Runs `<hooks_path>/<name>` locally if it exists, with the KAMAL_* environment. A dry run only
-// shows it. Output is redacted before anyone sees it.
+// Runs `<hooks_path>/<name>` locally if it exists, with the KAMAL_* environment (a dry run's local
+// runner only records it). Output is redacted before anyone sees it.
 export async function runHook(env: StepEnv, request: HookRequest): Promise<void> {
   if (env.skipHooks) return;
   const file = hookFile(env.config, request.name);
   if (!existsSync(resolve(env.config.cwd, file))) return;
   const command = hookCommand(env.config, request.name);
   env.bus.emit('hook', { name: request.name, hosts: request.hosts, at: Date.now() });
-  if (env.dryRun) {
-    env.bus.emit('log', { level: 'info', host: 'local', message: renderForDisplay(command), at: Date.now() });
-    return;
-  }
   const variables = hookEnvironment({
     config: env.config,
     version: env.version,

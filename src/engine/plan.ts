@@ -19,18 +19,18 @@ export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'l
     request.lockInherited ? stages.filter((s) => s !== 'prepare' && s !== 'lock' && s !== 'unlock') : stages;
   switch (request.command) {
     case 'deploy':
-      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy']);
+      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'assets', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy']);
     case 'redeploy':
-      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'stale', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
+      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'stale', 'assets', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
     case 'rollback':
-      return locking(['preConnect', 'prepare', 'lock', 'checkRollback', 'preDeploy', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
+      return locking(['preConnect', 'prepare', 'lock', 'checkRollback', 'preDeploy', 'assets', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
     case 'setup': {
       // setup takes the lock first; the deploy inside it runs under that lock, and so its
       // post-deploy hook runs before the lock is released.
       const build: Stage[] = request.skipPush ? ['pull'] : ['build', 'pull'];
       return locking([
         'preConnect', 'prepare', 'lock', 'bootstrap', 'dockerSetup', ...build,
-        'preDeploy', 'network', 'proxy', 'accessories', 'stale', 'boot', 'tagLatest', 'prune', 'postDeployLocked', 'unlock',
+        'preDeploy', 'network', 'proxy', 'accessories', 'stale', 'assets', 'boot', 'tagLatest', 'prune', 'postDeployLocked', 'unlock',
       ]);
     }
   }
@@ -53,6 +53,7 @@ export function deployPlan(config: Config, selection: Selection, request: PlanRe
     proxy: selection.proxyHosts,
     accessories: accessoryHosts,
     stale: selection.appHosts,
+    assets: selection.appHosts,
     tagLatest: selection.appHosts,
     prune: selection.hosts,
   };

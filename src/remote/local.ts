@@ -59,5 +59,9 @@ export class LocalTransport implements LocalRunner {
     writeFileSync(target, content, { mode });
   }
 
+  async uploadDirectory(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void> {
+    for (const [file, content] of Object.entries(files)) await this.upload(`${remoteParent}/${name}/${file}`, content, mode);
+  }
+
   async close(): Promise<void> {}
 }

@@ -1,6 +1,6 @@
 import type { Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
-import type { ExecOptions, ExecResult, Transport } from './transport.ts';
+import type { ExecOptions, ExecResult, LocalRunner } from './transport.ts';
 
 // A dry run's servers. Nothing is contacted: each command is recorded as `[host] line` (secrets
 // redacted) and answered from a small simulated state, so the plan printed is the path a real run
@@ -20,10 +20,15 @@ export class SimulatedServers {
   private readonly hosts = new Map<string, HostState>();
   readonly lines: string[] = [];
 
-  constructor(private readonly existing: (host: string) => string[] = () => []) {}
+  constructor(
+    private readonly existing: (host: string) => string[] = () => [],
+    private readonly onLine: (line: string) => void = () => {},
+  ) {}
 
   record(host: string, line: string): void {
-    this.lines.push(`[${host}] ${line}`);
+    const entry = `[${host}] ${line}`;
+    this.lines.push(entry);
+    this.onLine(entry);
   }
 
   state(host: string): HostState {
@@ -66,7 +71,7 @@ export class SimulatedServers {
   }
 }
 
-export class RecordingTransport implements Transport {
+export class RecordingTransport implements LocalRunner {
   constructor(
     readonly host: string,
     private readonly servers: SimulatedServers,
@@ -82,6 +87,11 @@ export class RecordingTransport implements Transport {
   async upload(remotePath: string, content: string, mode: number): Promise<void> {
     const lines = content.split('\n').filter((l) => l).length;
     this.servers.record(this.host, `upload ${remotePath} (mode ${mode.toString(8).padStart(4, '0')}, ${lines} line${lines === 1 ? '' : 's'})`);
+  }
+
+  async uploadDirectory(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void> {
+    const count = Object.keys(files).length;
+    this.servers.record(this.host, `upload ${name}/ -> ${remoteParent} (mode ${mode.toString(8).padStart(4, '0')}, ${count} file${count === 1 ? '' : 's'})`);
   }
 
   async close(): Promise<void> {}

@@ -221,6 +221,40 @@ class SshTransport implements Transport {
     });
   }
 
+  async uploadDirectory(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void> {
+    const remoteDir = `${remoteParent}/${name}`;
+    const client = await this.pool.client(this.host);
+    await new Promise<void>((resolve, reject) => {
+      client.sftp((error, sftp) => {
+        if (error) return reject(this.connectionFailure(error));
+        const fail = (what: string, e: Error) => {
+          sftp.end();
+          reject(new RemoteError(`[${this.host}] ${what}: ${e.message}`, 'permanent', this.host));
+        };
+        sftp.mkdir(remoteDir, { mode }, () => {
+          // An existing directory is fine: files are rewritten, the mode set again.
+          sftp.chmod(remoteDir, mode, (chmodError) => {
+            if (chmodError) return fail(`chmod of ${remoteDir} failed`, chmodError);
+            const names = Object.keys(files);
+            const next = (index: number): void => {
+              const file = names[index];
+              if (file === undefined) {
+                sftp.end();
+                return resolve();
+              }
+              const path = `${remoteDir}/${file}`;
+              sftp.writeFile(path, files[file] as string, { mode }, (writeError) => {
+                if (writeError) return fail(`upload of ${path} failed`, writeError);
+                sftp.chmod(path, mode, (e) => (e ? fail(`chmod of ${path} failed`, e) : next(index + 1)));
+              });
+            };
+            next(0);
+          });
+        });
+      });
+    });
+  }
+
   async close(): Promise<void> {
     this.pool.forget(this.host);
   }

@@ -19,6 +19,9 @@ export interface Transport {
   exec(command: Command, options?: ExecOptions): Promise<ExecResult>;
   // Writes a file on the host with the given mode (Kamal uploads env files with 0600).
   upload(remotePath: string, content: string, mode: number): Promise<void>;
+  // Creates `<remoteParent>/<name>` and writes each file into it, all with `mode`, as a recursive
+  // copy of a local folder called `name` (error pages: 0700).
+  uploadDirectory(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -48,7 +48,7 @@ export async function acquireLock(env: StepEnv, host: string, attempt: number): 
   // A retry after a dropped connection may find the lock this run already took.
   if (attempt > 1 && (await ownLockInPlace(env, host))) return;
   const result = await t.exec(
-    lock.acquire({ config: env.config, message: env.lockMessage ?? lock.AUTOMATIC_LOCK_MESSAGE, version: env.version, lockedBy: env.lockedBy, at: env.now() }),
+    lock.acquire({ config: env.config, message: env.lockMessage ?? lock.AUTOMATIC_LOCK_MESSAGE, version: env.lockVersion, lockedBy: env.lockedBy, at: env.now() }),
     { check: false },
   );
   if (result.exitCode === 0) return;
@@ -65,7 +65,7 @@ export async function acquireLock(env: StepEnv, host: string, attempt: number): 
 
 async function ownLockInPlace(env: StepEnv, host: string): Promise<boolean> {
   const status = await env.transport(host).exec(lock.status(env.config), { check: false });
-  return status.exitCode === 0 && status.stdout.includes(`Version: ${env.version}`) && status.stdout.includes(`Locked by: ${env.lockedBy}`);
+  return status.exitCode === 0 && status.stdout.includes(`Version: ${env.lockVersion}`) && status.stdout.includes(`Locked by: ${env.lockedBy}`);
 }
 
 export async function releaseLock(env: StepEnv, host: string, attempt: number): Promise<void> {

@@ -1,0 +1,97 @@
+import { Option, type Command } from 'commander';
+import { selectHosts } from '../config/index.ts';
+import { openSession, type Session } from '../engine/session.ts';
+import { UserError } from '../errors.ts';
+import { checkSecretReferences } from '../secrets/index.ts';
+import type { CliIO } from './io.ts';
+import { globalOptions } from './options.ts';
+import { loadProject, type Project } from './project.ts';
+import { attachJsonRenderer, attachPlainRenderer } from './render/plain.ts';
+import { attachTtyRenderer } from './render/tty.ts';
+
+export interface ServerCommandOptions {
+  dryRun?: boolean;
+  output?: 'text' | 'json';
+}
+
+// Every command that touches a server takes these.
+export function serverCommandOptions(command: Command): Command {
+  return command
+    .option('--dry-run', 'Connect to nothing: print each command that would run, per host, as [host] line')
+    .addOption(new Option('--output <format>', 'Output format').choices(['text', 'json']).default('text'));
+}
+
+export interface SessionOptions {
+  // KAMAL_COMMAND for hooks (deploy, app, lock, …).
+  kamalCommand: string;
+  lockMessage?: string;
+  // Dry runs: containers that exist before the run, by host.
+  existingContainers?: (project: Project) => (host: string) => string[];
+  // Version override (rollback VERSION).
+  version?: string;
+}
+
+// Loads and checks everything a server command needs before any server is touched, opens the
+// session (real or recording), attaches the renderer, runs `body` and closes the session.
+export async function withSession<T>(
+  command: Command,
+  io: CliIO,
+  options: ServerCommandOptions & SessionOptions,
+  body: (session: Session, project: Project) => Promise<T>,
+): Promise<T> {
+  const globals = globalOptions(command);
+  const project = loadProject(globals, io);
+  const selection = selectHosts(project.config, { hosts: globals.hosts, roles: globals.roles, primary: globals.primary });
+  const secrets = await project.secrets();
+  checkSecretReferences(project.config, secrets);
+  const version = options.version ?? project.version();
+  const lockVersion = options.version ? configuredVersionOr(project, options.version) : version;
+  const session = openSession({
+    config: project.config,
+    selection,
+    secrets,
+    version,
+    lockVersion,
+    command: options.kamalCommand,
+    cwd: io.cwd,
+    env: io.env,
+    skipHooks: Boolean(globals.skipHooks),
+    dryRun: Boolean(options.dryRun),
+    onDryRunLine: (line) => io.out(line),
+    existingContainers: options.existingContainers?.(project),
+    lockMessage: options.lockMessage,
+  });
+  const detach = options.dryRun
+    ? attachPlainRenderer(session.bus, (line) => io.err(line), { quiet: true })
+    : options.output === 'json'
+      ? attachJsonRenderer(session.bus, (line) => io.out(line))
+      : io.isTTY && !io.env.CI
+        ? attachTtyRenderer(session.bus, process.stdout)
+        : attachPlainRenderer(session.bus, (line) => io.out(line), { verbose: globals.verbose, quiet: globals.quiet });
+  try {
+    return await body(session, project);
+  } catch (error) {
+    // Whatever went wrong, no secret value reaches the terminal.
+    const message = secrets.redact(error instanceof Error ? error.message : String(error));
+    throw error instanceof UserError || (error as { kind?: string })?.kind ? new UserError(message) : Object.assign(new Error(message), { stack: secrets.redact((error as Error)?.stack ?? message) });
+  } finally {
+    detach();
+    await session.close();
+  }
+}
+
+function configuredVersionOr(project: Project, fallback: string): string {
+  try {
+    return project.version();
+  } catch {
+    return fallback;
+  }
+}
+
+// Runs one host's work on every host at once and waits for all, as Kamal's `on(hosts)` does; the
+// failures are reported together.
+export async function onHosts(hosts: string[], work: (host: string) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(hosts.map((host) => work(host)));
+  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${hosts[i]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
+  if (failures.length > 0) throw new UserError(failures.join('\n'));
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Config, Selection } from '../config/index.ts';
+import { LocalTransport } from '../remote/local.ts';
+import { RecordingTransport, SimulatedServers } from '../remote/recording.ts';
+import { SshPool } from '../remote/ssh.ts';
+import type { CommandObserver, LocalRunner, Transport } from '../remote/transport.ts';
+import type { Secrets } from '../secrets/index.ts';
+import type { StepEnv } from './context.ts';
+import { EngineBus } from './events.ts';
+import { gitUserName, performer } from './git.ts';
+import { RunStore } from './run-store.ts';
+
+export interface SessionRequest {
+  config: Config;
+  selection: Selection;
+  secrets: Secrets;
+  version: string;
+  lockVersion?: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  skipHooks: boolean;
+  dryRun: boolean;
+  // Dry runs: where recorded `[host] line`s go as they are issued.
+  onDryRunLine?: (line: string) => void;
+  // Dry runs: containers that exist before the run (e.g. the rollback target).
+  existingContainers?: (host: string) => string[];
+  lockMessage?: string;
+  // Tests and benchmarks supply their own transports (e.g. in memory).
+  transports?: (host: string) => Transport;
+}
+
+export interface Session {
+  env: StepEnv;
+  bus: EngineBus;
+  runId: string;
+  store?: RunStore;
+  close(): Promise<void>;
+}
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+export function openSession(request: SessionRequest): Session {
+  const { config, secrets } = request;
+  const bus = new EngineBus((text) => secrets.redact(text));
+  const runId = newRunId();
+  let nextCommandId = 1;
+  const observer: CommandObserver = {
+    start: (host, line) => {
+      const id = nextCommandId++;
+      bus.emit('command.start', { id, host, line, at: Date.now() });
+      return id;
+    },
+    output: (id, host, stream, text) => bus.emit('command.output', { id, host, stream, text }),
+    end: (id, host, exitCode) => bus.emit('command.end', { id, host, exitCode, durationMs: 0 }),
+  };
+
+  let transport: (host: string) => Transport;
+  let local: LocalRunner;
+  let close = async () => {};
+  if (request.dryRun) {
+    const servers = new SimulatedServers(request.existingContainers, request.onDryRunLine);
+    const recorders = new Map<string, RecordingTransport>();
+    transport = (host) => recorders.get(host) ?? recorders.set(host, new RecordingTransport(host, servers)).get(host)!;
+    local = new RecordingTransport('local', servers);
+  } else if (request.transports) {
+    transport = request.transports;
+    local = new LocalTransport({ cwd: request.cwd, env: request.env, observer });
+  } else {
+    const pool = new SshPool(
+      {
+        user: config.ssh.user,
+        port: config.ssh.port,
+        keys: config.ssh.keys,
+        keyData: config.ssh.keyData,
+        keysOnly: config.ssh.keysOnly,
+        proxy: config.ssh.proxy,
+        keepaliveSeconds: config.ssh.keepaliveInterval,
+        maxConcurrentStarts: config.sshkit.maxConcurrentStarts,
+        poolIdleTimeoutSeconds: config.sshkit.poolIdleTimeout,
+      },
+      observer,
+    );
+    const transports = new Map<string, Transport>();
+    transport = (host) => transports.get(host) ?? transports.set(host, pool.transport(host)).get(host)!;
+    local = new LocalTransport({ cwd: request.cwd, env: request.env, observer });
+    close = () => pool.closeAll();
+  }
+
+  const store = request.dryRun ? undefined : new RunStore(join(request.cwd, config.runDirectory, 'runs'), runId, (text) => secrets.redact(text));
+  const env: StepEnv = {
+    config,
+    selection: request.selection,
+    version: request.version,
+    lockVersion: request.lockVersion ?? request.version,
+    secrets,
+    transport,
+    local,
+    bus,
+    command: request.command,
+    performer: performer(request.cwd),
+    lockedBy: gitUserName(request.cwd) || 'Unknown',
+    lockMessage: request.lockMessage,
+    lockInherited: request.env.KAMAL_LOCK === 'true',
+    skipHooks: request.skipHooks,
+    dryRun: request.dryRun,
+    startedAt: Date.now(),
+    now: () => new Date(),
+    sleep: request.dryRun ? async () => {} : (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+  };
+  return { env, bus, runId, store, close };
+}

@@ -1,0 +1,191 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as app from '../../commands/app.ts';
+import { extractAssets, syncAssetVolumes, cleanUpAssets } from '../../commands/app-assets.ts';
+import { envFileContent } from '../../commands/env-file.ts';
+import { cleanUpErrorPages, createErrorPagesDirectory, errorPagesDirectory, isErrorPageFile } from '../../commands/error-pages.ts';
+import { envFor, rolesOn, type RoleConfig } from '../../config/index.ts';
+import { UserError } from '../../errors.ts';
+import { RemoteError } from '../../remote/failures.ts';
+import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
+import type { StepEnv } from '../context.ts';
+import { audit } from './server.ts';
+
+// The app's part of a deployment on one host: stale containers, assets and error pages, and the
+// role swap (Kamal's cli/app/boot.rb), with Sextant's rollback when a new version fails.
+
+export function roleNamed(env: StepEnv, name: string): RoleConfig {
+  const role = env.config.roles.find((r) => r.name === name);
+  if (!role) throw new UserError(`Unknown role ${name}`);
+  return role;
+}
+
+export function selectedRolesOn(env: StepEnv, host: string): RoleConfig[] {
+  const selected = env.config.roles.filter((role) => env.selection.roles.includes(role.name));
+  return rolesOn(selected, host).sort((a, b) => Number(b.name === env.selection.primaryRole) - Number(a.name === env.selection.primaryRole));
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() || undefined;
+
+export async function currentVersion(env: StepEnv, host: string, role: RoleConfig): Promise<string | undefined> {
+  return firstLine((await env.transport(host).exec(app.currentRunningVersion(env.config, role), { check: false })).stdout);
+}
+
+async function containerId(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
+  return firstLine((await env.transport(host).exec(app.containerIdForVersion(env.config, role, version), { check: false })).stdout);
+}
+
+// Running containers of a role other than the current one are stopped before the boot.
+export async function stopStaleContainers(env: StepEnv, host: string): Promise<void> {
+  const t = env.transport(host);
+  for (const role of selectedRolesOn(env, host)) {
+    const versions = (await t.exec(app.listVersions(env.config, role), { check: false })).stdout.split('\n').filter((v) => v.trim());
+    const current = await currentVersion(env, host, role);
+    for (const version of versions.filter((v) => v !== current)) {
+      env.bus.emit('log', { level: 'info', host, message: `Stopping stale container for role ${role.name} with version ${version}`, at: Date.now() });
+      await t.exec(app.appStop(env.config, role, version), { check: false });
+    }
+  }
+}
+
+// Error pages and assets go to every app host before any boot group starts.
+export async function prepareAssets(env: StepEnv, host: string): Promise<void> {
+  const t = env.transport(host);
+  const pages = errorPages(env);
+  if (pages) {
+    await t.exec(createErrorPagesDirectory(env.config));
+    await t.uploadDirectory(errorPagesDirectory(env.config), env.version, pages, 0o700);
+  }
+  for (const role of selectedRolesOn(env, host).filter((r) => r.assets)) {
+    await t.exec(extractAssets(env.config, role, env.version));
+    await t.exec(syncAssetVolumes(env.config, role, env.version, await currentVersion(env, host, role)));
+  }
+}
+
+function errorPages(env: StepEnv): Record<string, string> | undefined {
+  const path = env.config.errorPagesPath;
+  if (!path) return undefined;
+  const dir = resolve(env.config.cwd, path);
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter(isErrorPageFile).sort();
+  if (files.length === 0) return undefined;
+  return Object.fromEntries(files.map((f) => [f, readFileSync(resolve(dir, f), 'utf8')]));
+}
+
+export async function checkRollbackContainers(env: StepEnv, host: string): Promise<void> {
+  for (const role of selectedRolesOn(env, host)) {
+    if (!(await containerId(env, host, role, env.version))) {
+      throw new RemoteError(
+        `The app version '${env.version}' is not available as a container (use 'sextant app containers' for available versions)`,
+        'permanent',
+        host,
+      );
+    }
+  }
+}
+
+export async function tagLatest(env: StepEnv, host: string): Promise<void> {
+  await audit(env, host, `Tagging ${app.appImage(env.config, env.version)} as the latest image`);
+  await env.transport(host).exec(app.tagLatestImage(env.config, env.version));
+}
+
+// --- the role swap -------------------------------------------------------------------------------
+
+export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<SwapStepOutput> {
+  const role = roleNamed(env, input.role);
+  switch (input.step) {
+    case 'prepare':
+      return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version) };
+    case 'start':
+      await startNewVersion(env, input.host, role, input.version, input.attempt);
+      return {};
+    case 'health':
+      await waitUntilHealthy(env, input.host, role, input.version);
+      return {};
+    case 'stopOld':
+      await stopOldVersion(env, input.host, role, input.version, input.oldVersion);
+      return {};
+    case 'rollback':
+      await rollBack(env, input.host, role, input.version, input.oldVersion);
+      return {};
+  }
+}
+
+// A container of this very version already there (a redeploy) is renamed out of the way.
+async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
+  if (await containerId(env, host, role, version)) {
+    const renamed = app.replacedVersion(version, env.randomHex(8));
+    env.bus.emit('log', { level: 'info', host, message: `Renaming container ${version} to ${renamed} as already deployed on ${host}`, at: Date.now() });
+    await audit(env, host, `Renaming container ${version} to ${renamed}`, role.name);
+    await env.transport(host).exec(app.renameContainer(env.config, role, version, renamed));
+  }
+  return currentVersion(env, host, role);
+}
+
+async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, version: string, attempt: number): Promise<void> {
+  const t = env.transport(host);
+  // A retry after a dropped connection may find the container the first try started.
+  if (attempt > 1 && (await containerId(env, host, role, version))) return;
+  await audit(env, host, `Booted app version ${version}`, role.name);
+  const hostEnv = envFor(env.config, role.name, host);
+  await t.exec(app.ensureEnvDirectory(env.config));
+  const secrets = hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const);
+  await t.upload(role.envFilePath, envFileContent(secrets), 0o600);
+  await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)) }));
+}
+
+async function waitUntilHealthy(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<void> {
+  if (role.runsProxy) {
+    const id = await containerId(env, host, role, version);
+    if (!id) throw new RemoteError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`, 'permanent', host);
+    await env.transport(host).exec(app.deployToProxy({ config: env.config, role, version, target: id }));
+  } else {
+    await pollUntilReady(env, host, role, version);
+  }
+}
+
+// Roles without the proxy: `healthy` is ready; `running` is ready if still running after the
+// readiness delay; anything else is polled again until deploy_timeout runs out.
+async function pollUntilReady(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<void> {
+  const { deployTimeout, readinessDelay } = env.config;
+  const status = async () => firstLine((await env.transport(host).exec(app.appStatus(env.config, role, version), { check: false })).stdout) ?? '';
+  const deadline = Date.now() + deployTimeout * 1000;
+  for (let attempt = 1; ; attempt++) {
+    let state = await status();
+    if (state === 'running' && readinessDelay > 0) {
+      await env.sleep(readinessDelay * 1000);
+      state = await status();
+    }
+    if (state === 'running' || state === 'healthy') return;
+    const left = deadline - Date.now();
+    if (left <= 0 || env.dryRun) {
+      throw new RemoteError(`container not ready after ${deployTimeout} seconds (${state || 'missing'})`, 'permanent', host);
+    }
+    await env.sleep(Math.min(attempt * 1000, left));
+  }
+}
+
+async function stopOldVersion(env: StepEnv, host: string, role: RoleConfig, version: string, oldVersion?: string): Promise<void> {
+  if (!oldVersion) return;
+  const t = env.transport(host);
+  await t.exec(app.appStop(env.config, role, oldVersion), { check: false });
+  if (role.assets) await t.exec(cleanUpAssets(env.config, role, version));
+  if (env.config.errorPagesPath) await t.exec(cleanUpErrorPages(env.config, version));
+}
+
+// The new version failed: keep what it printed for the operator, stop it, and make sure the
+// previous container runs and (for proxy roles) is the proxy's target again.
+async function rollBack(env: StepEnv, host: string, role: RoleConfig, version: string, oldVersion?: string): Promise<void> {
+  const t = env.transport(host);
+  const logs = await t.exec(app.appLogs(env.config, role, { containerId: app.containerIdForVersion(env.config, role, version), lines: 50 }), { check: false });
+  if (logs.stdout.trim()) env.bus.emit('log', { level: 'error', host, message: `${role.name} ${version} logs:\n${env.secrets.redact(logs.stdout.trim())}`, at: Date.now() });
+  await t.exec(app.appStop(env.config, role, version), { check: false });
+  if (oldVersion) {
+    await t.exec(app.appStart(env.config, role, oldVersion), { check: false });
+    if (role.runsProxy) {
+      const id = await containerId(env, host, role, oldVersion);
+      if (id) await t.exec(app.deployToProxy({ config: env.config, role, version: oldVersion, target: id }));
+    }
+  }
+  await audit(env, host, `Failed to boot app version ${version}${oldVersion ? `, kept version ${oldVersion}` : ''}`, role.name);
+}
