@@ -67,7 +67,7 @@ export interface RolePlan {
 
 export interface DeployPlan {
   runId: string;
-  command: 'deploy' | 'redeploy' | 'rollback' | 'setup';
+  command: 'deploy' | 'redeploy' | 'rollback' | 'setup' | 'boot';
   version: string;
   stages: Stage[];
   // Every host a child actor is spawned for, primary first.

@@ -22,6 +22,8 @@ export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'l
       return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'assets', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy']);
     case 'redeploy':
       return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'stale', 'assets', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
+    case 'boot':
+      return locking(['preConnect', 'prepare', 'lock', 'assets', 'boot', 'tagLatest', 'unlock']);
     case 'rollback':
       return locking(['preConnect', 'prepare', 'lock', 'checkRollback', 'preDeploy', 'assets', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
     case 'setup': {

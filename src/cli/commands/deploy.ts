@@ -14,16 +14,23 @@ interface DeployOptions extends ServerCommandOptions {
 
 // setup, deploy, redeploy and rollback all run the deployment machine; they differ in the stages
 // of their plan.
-async function runDeploymentCommand(command: Command, ctx: CliContext, name: DeployCommand, options: DeployOptions, version?: string): Promise<void> {
+export async function runDeploymentCommand(
+  command: Command,
+  ctx: CliContext,
+  name: DeployCommand,
+  options: DeployOptions,
+  version?: string,
+  kamalCommand: string = name,
+): Promise<void> {
   const ok = await withSession(
     command,
     ctx.io,
     {
       ...options,
-      kamalCommand: name,
+      kamalCommand,
       version,
       // A rollback's target exists (stopped) as a container on every app host.
-      existingContainers: version ? (project) => (host) => rollbackContainers(project, host, version) : undefined,
+      existingContainers: name === 'rollback' && version ? (project) => (host) => rollbackContainers(project, host, version) : undefined,
     },
     async (session) => {
       const { env } = session;
