@@ -54,7 +54,7 @@ function rollbackContainers(project: Project, host: string, version: string): st
 }
 
 export function registerDeployCommands(program: Command, ctx: CliContext): void {
-  const descriptions: Record<Exclude<DeployCommand, 'rollback'>, string> = {
+  const descriptions: Record<Exclude<DeployCommand, 'rollback' | 'boot'>, string> = {
     setup: 'Bootstrap servers, boot accessories, and deploy the app',
     deploy: 'Build and push the image, then deploy it to the servers with zero downtime',
     redeploy: 'Deploy without starting kamal-proxy or pruning (a lighter deploy)',
