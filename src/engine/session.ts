@@ -48,14 +48,20 @@ export function openSession(request: SessionRequest): Session {
   const bus = new EngineBus((text) => secrets.redact(text));
   const runId = newRunId();
   let nextCommandId = 1;
+  const startedAt = new Map<number, number>();
   const observer: CommandObserver = {
     start: (host, line) => {
       const id = nextCommandId++;
+      startedAt.set(id, Date.now());
       bus.emit('command.start', { id, host, line, at: Date.now() });
       return id;
     },
     output: (id, host, stream, text) => bus.emit('command.output', { id, host, stream, text }),
-    end: (id, host, exitCode) => bus.emit('command.end', { id, host, exitCode, durationMs: 0 }),
+    end: (id, host, exitCode) => {
+      const durationMs = Date.now() - (startedAt.get(id) ?? Date.now());
+      startedAt.delete(id);
+      bus.emit('command.end', { id, host, exitCode, durationMs });
+    },
   };
 
   let transport: (host: string) => Transport;
