@@ -45,5 +45,6 @@ export async function containers(server: string, service: string): Promise<Conta
 }
 
 export async function proxyServices(server: string): Promise<string> {
-  return serverDocker(server, ['exec', 'kamal-proxy', 'kamal-proxy', 'list']);
+  const table = await serverDocker(server, ['exec', 'kamal-proxy', 'kamal-proxy', 'list']);
+  return table.replace(/\x1b\[[0-9;]*m/g, '');
 }

@@ -148,3 +148,32 @@ export async function removeApp(project: Project, servers: string[], serverShell
     ).catch(() => '');
   }
 }
+
+// Runs the CLI with `--output json` and calls `onEvent` for each event as it arrives.
+export function sextantStreaming(project: Project, args: string[], onEvent: (event: { type: string; [k: string]: unknown }) => void, env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repo, 'bin/sextant.js'), ...args, '--output', 'json'], {
+      cwd: project.dir,
+      env: { ...process.env, CI: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          onEvent(JSON.parse(line));
+        } catch {
+          // not an event line
+        }
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
