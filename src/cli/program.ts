@@ -5,6 +5,7 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
+import { registerAppCommands } from './commands/app.ts';
 
 export interface CliContext {
   io: CliIO;
@@ -35,5 +36,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommands(program, ctx);
   registerInitCommand(program, ctx);
   registerSecretsCommands(program, ctx);
+  registerAppCommands(program, ctx);
   return program;
 }

@@ -1,0 +1,45 @@
+import * as lock from '../../commands/lock.ts';
+import { CommandFailed } from '../../remote/failures.ts';
+import type { StepEnv } from '../context.ts';
+import { acquireLock, prepare } from '../steps/server.ts';
+import { on } from './runtime.ts';
+
+// `sextant lock …` (Kamal's cli/lock.rb). The lock lives on the selection's primary host only.
+
+const NO_LOCK = /No such file or directory/;
+
+// `lock acquire -m MESSAGE` (the message comes from the session's lockMessage): `.kamal` on every
+// selected host, then the lock on the primary host. Kamal leaves it held when the process ends.
+export async function acquireDeployLock(env: StepEnv): Promise<void> {
+  await on(env, env.selection.hosts, (host) => prepare(env, host));
+  await on(env, lockHosts(env), (host) => acquireLock(env, host, 1));
+}
+
+// Returns false when there was no lock to release.
+export async function releaseDeployLock(env: StepEnv): Promise<boolean> {
+  let released = true;
+  await on(env, lockHosts(env), async (host) => {
+    const result = await env.transport(host).exec(lock.release(env.config), { check: false });
+    if (result.exitCode === 0) return;
+    if (NO_LOCK.test(result.stderr + result.stdout)) released = false;
+    else throw new CommandFailed(host, 'lock release', result.exitCode, result.stdout, result.stderr, 'permanent');
+  });
+  return released;
+}
+
+// The decoded lock details, or undefined when there is no lock.
+export async function deployLockStatus(env: StepEnv): Promise<string | undefined> {
+  let details: string | undefined;
+  await on(env, lockHosts(env), async (host) => {
+    const result = await env.transport(host).exec(lock.status(env.config), { check: false });
+    if (result.exitCode === 0) details = result.stdout;
+    else if (!NO_LOCK.test(result.stderr + result.stdout)) {
+      throw new CommandFailed(host, 'lock status', result.exitCode, result.stdout, result.stderr, 'permanent');
+    }
+  });
+  return details;
+}
+
+function lockHosts(env: StepEnv): string[] {
+  return env.selection.primaryHost ? [env.selection.primaryHost] : [];
+}

@@ -1,0 +1,112 @@
+import { UserError, isUserError } from '../../errors.ts';
+import { RemoteError } from '../../remote/failures.ts';
+import type { StepEnv } from '../context.ts';
+import { runHook } from '../hooks.ts';
+import { acquireLock, prepare, releaseLock } from '../steps/server.ts';
+
+// What one CLI process remembers between operations, as Kamal's commander does: whether the
+// pre-connect hook already ran and whether this process holds the deploy lock. Kept beside the
+// (immutable) StepEnv rather than in it, so nested operations (`app remove` → stop, …) share it.
+interface ProcessState {
+  connected: boolean;
+  holdingLock: boolean;
+}
+
+const states = new WeakMap<StepEnv, ProcessState>();
+
+export function processState(env: StepEnv): ProcessState {
+  let state = states.get(env);
+  if (!state) {
+    // KAMAL_LOCK=true: a parent process (a hook calling us) already holds the lock.
+    state = { connected: false, holdingLock: env.lockInherited };
+    states.set(env, state);
+  }
+  return state;
+}
+
+export function holdingLock(env: StepEnv): boolean {
+  return processState(env).holdingLock;
+}
+
+// Runs a hook with this process's lock state in KAMAL_LOCK.
+export async function hook(env: StepEnv, name: string, hosts: string[] = env.selection.hosts): Promise<void> {
+  await runHook(env, { name, hosts, lock: holdingLock(env) });
+}
+
+// Kamal runs `pre-connect` once, just before the first command that goes to a server.
+export async function preConnect(env: StepEnv): Promise<void> {
+  const state = processState(env);
+  if (state.connected) return;
+  await hook(env, 'pre-connect');
+  state.connected = true;
+}
+
+// Kamal's `on(hosts)`: the pre-connect hook if it has not run yet, then `work` on every host at
+// once. Every host finishes before the failures are reported together.
+export async function on(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<void>): Promise<void> {
+  if (hosts.length === 0) return;
+  await preConnect(env);
+  const results = await Promise.allSettled(hosts.map((host) => work(host)));
+  const failures = results.flatMap((result, index) => (result.status === 'rejected' ? [{ host: hosts[index] as string, error: result.reason as unknown }] : []));
+  if (failures.length === 0) return;
+  // A bug (not a remote or user failure) keeps its stack.
+  const bug = failures.find(({ error }) => !(error instanceof RemoteError) && !isUserError(error));
+  if (bug) throw bug.error;
+  if (failures.length === 1) throw failures[0]?.error;
+  throw new UserError(failures.map(({ host, error }) => `${host}: ${messageOf(error)}`).join('\n'));
+}
+
+// Like `on`, collecting what each host's work returns, in host order.
+export async function collect<T>(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<T>): Promise<Array<{ host: string; value: T }>> {
+  const values = new Map<string, T>();
+  await on(env, hosts, async (host) => {
+    values.set(host, await work(host));
+  });
+  return hosts.filter((host) => values.has(host)).map((host) => ({ host, value: values.get(host) as T }));
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Kamal's `with_lock`: unless this process already holds the lock (or inherited it through
+// KAMAL_LOCK=true), make sure `.kamal` exists on every selected host, take the lock on the
+// primary host, run `body`, and release the lock whether or not `body` succeeded.
+export async function withLock<T>(env: StepEnv, body: () => Promise<T>): Promise<T> {
+  const state = processState(env);
+  if (state.holdingLock) return body();
+  await on(env, env.selection.hosts, (host) => prepare(env, host));
+  const lockHost = env.selection.primaryHost;
+  if (lockHost) {
+    env.bus.emit('log', { level: 'info', message: 'Acquiring the deploy lock...', at: Date.now() });
+    await on(env, [lockHost], (host) => acquireLock(env, host, 1));
+  }
+  state.holdingLock = true;
+  let result: T;
+  try {
+    result = await body();
+  } catch (error) {
+    try {
+      await release(env, lockHost);
+    } catch (releaseError) {
+      env.bus.emit('log', { level: 'error', message: `Error releasing the deploy lock: ${messageOf(releaseError)}`, at: Date.now() });
+    }
+    throw error;
+  }
+  await release(env, lockHost);
+  return result;
+}
+
+async function release(env: StepEnv, lockHost: string | undefined): Promise<void> {
+  if (lockHost) {
+    env.bus.emit('log', { level: 'info', message: 'Releasing the deploy lock...', at: Date.now() });
+    await on(env, [lockHost], (host) => releaseLock(env, host, 1));
+  }
+  processState(env).holdingLock = false;
+}
+
+// An operation's answer from one host, shown by the CLI like Kamal's `puts_by_host`.
+export interface HostOutput {
+  host: string;
+  output: string;
+}
