@@ -6,6 +6,15 @@ import { registerInitCommand } from './commands/init.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerDeployCommands } from './commands/deploy.ts';
 import { registerAppCommands } from './commands/app.ts';
+import { registerProxyCommands } from './commands/proxy.ts';
+import { registerLockCommands } from './commands/lock.ts';
+import { registerRegistryCommands } from './commands/registry.ts';
+import { registerPruneCommands } from './commands/prune.ts';
+import { registerAccessoryCommands } from './commands/accessory.ts';
+import { registerServerCommands } from './commands/server.ts';
+import { registerBuildCommands } from './commands/build.ts';
+import { registerAuditCommand } from './commands/audit.ts';
+import { registerDetailsCommand } from './commands/details.ts';
 
 export interface CliContext {
   io: CliIO;
@@ -37,5 +46,14 @@ export function buildProgram(ctx: CliContext): Command {
   registerInitCommand(program, ctx);
   registerSecretsCommands(program, ctx);
   registerAppCommands(program, ctx);
+  registerProxyCommands(program, ctx);
+  registerLockCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
+  registerPruneCommands(program, ctx);
+  registerAccessoryCommands(program, ctx);
+  registerServerCommands(program, ctx);
+  registerBuildCommands(program, ctx);
+  registerAuditCommand(program, ctx);
+  registerDetailsCommand(program, ctx);
   return program;
 }

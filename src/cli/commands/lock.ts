@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import * as ops from '../../engine/operations/index.ts';
+import { subcommand, type CliContext } from '../program.ts';
+import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+
+// `sextant lock …`: Kamal's cli/lock.rb.
+
+export function registerLockCommands(program: Command, ctx: CliContext): void {
+  const lock = subcommand(program, 'lock', ctx).description('Manage the deploy lock');
+  const leaf = (name: string, description: string) => serverCommandOptions(subcommand(lock, name, ctx)).description(description);
+
+  leaf('status', 'Report lock status').action((options: ServerCommandOptions, command: Command) =>
+    withSession(command, ctx.io, { ...options, kamalCommand: 'lock' }, async ({ env }) => {
+      const details = await ops.deployLockStatus(env);
+      ctx.io.out(details === undefined ? 'There is no deploy lock' : details.trimEnd());
+    }),
+  );
+
+  leaf('acquire', 'Acquire the deploy lock')
+    .requiredOption('-m, --message <message>', 'A lock message')
+    .action((options: ServerCommandOptions & { message: string }, command: Command) =>
+      withSession(command, ctx.io, { ...options, kamalCommand: 'lock', lockMessage: options.message }, async ({ env }) => {
+        await ops.acquireDeployLock(env);
+        ctx.io.out('Acquired the deploy lock');
+      }),
+    );
+
+  leaf('release', 'Release the deploy lock').action((options: ServerCommandOptions, command: Command) =>
+    withSession(command, ctx.io, { ...options, kamalCommand: 'lock' }, async ({ env }) => {
+      ctx.io.out((await ops.releaseDeployLock(env)) ? 'Released the deploy lock' : 'There is no deploy lock');
+    }),
+  );
+}
