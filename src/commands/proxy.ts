@@ -70,6 +70,20 @@ export function proxyExec(...words: Array<WordInput | readonly WordInput[]>): Co
   return docker('exec', PROXY_CONTAINER, 'kamal-proxy', ...words);
 }
 
+/** `docker exec kamal-proxy kamal-proxy list`: services with their hosts, targets and state. */
+export function proxyList(): Command {
+  return proxyExec('list');
+}
+
+/** The target (`<container id>:<port>`) kamal-proxy's `list` shows for a service, if any. */
+export function proxyTargetOf(listing: string, service: string): string | undefined {
+  for (const line of listing.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
+    const columns = line.trim().split(/\s+/);
+    if (columns[0] === service) return columns.find((c) => /^[0-9a-f]{6,}:\d+$/.test(c));
+  }
+  return undefined;
+}
+
 /** `<seconds>s`, Kamal's seconds_duration. */
 function seconds(value: number | string | undefined): string | undefined {
   return value === undefined ? undefined : `${value}s`;

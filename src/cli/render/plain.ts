@@ -6,7 +6,7 @@ export function attachPlainRenderer(bus: EngineBus, write: (line: string) => voi
     bus.on('stage.started', (e) => !options.quiet && write(`== ${e.stage}`)),
     bus.on('command.start', (e) => !options.quiet && write(`[${e.host}] $ ${e.line}`)),
     bus.on('command.output', (e) => options.verbose && write(`[${e.host}] ${e.text.trimEnd()}`)),
-    bus.on('command.end', (e) => e.exitCode !== 0 && !options.quiet && write(`[${e.host}] exit ${e.exitCode}`)),
+    bus.on('command.end', (e) => e.exitCode !== 0 && options.verbose && write(`[${e.host}] exit ${e.exitCode}`)),
     bus.on('retry', (e) => write(`[${e.host}] ${e.step}: transient failure, try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s`)),
     bus.on('rollback', (e) => write(`[${e.host}] ${e.role}: rolling back (${e.reason})`)),
     bus.on('log', (e) => (e.level !== 'info' || !options.quiet) && write(`${e.host ? `[${e.host}] ` : ''}${e.message}`)),

@@ -34,6 +34,11 @@ function accessoryAndHosts(env: StepEnv, name: string): { accessory: AccessoryCo
   return { accessory, hosts: env.selection.accessoryHosts.filter((host) => accessory.hosts.includes(host)) };
 }
 
+// Unknown names fail before the lock is taken.
+function checkNames(env: StepEnv, name: string): void {
+  for (const each of namesFor(env, name)) accessoryAndHosts(env, each);
+}
+
 // Ruby's Array#to_sentence: "a", "a and b", "a, b, and c".
 function toSentence(words: string[]): string {
   if (words.length <= 2) return words.join(' and ');
@@ -41,6 +46,7 @@ function toSentence(words: string[]): string {
 }
 
 export async function bootAccessory(env: StepEnv, name: string): Promise<void> {
+  checkNames(env, name);
   await withLock(env, async () => {
     for (const each of namesFor(env, name)) await bootOne(env, each, { prepare: true });
   });
@@ -116,6 +122,7 @@ async function deployToProxy(env: StepEnv, host: string, accessory: AccessoryCon
 }
 
 export async function rebootAccessory(env: StepEnv, name: string): Promise<void> {
+  checkNames(env, name);
   await withLock(env, async () => {
     for (const each of namesFor(env, name)) {
       const { accessory, hosts } = accessoryAndHosts(env, each);
@@ -155,6 +162,7 @@ export async function stopAccessory(env: StepEnv, name: string): Promise<void> {
 }
 
 export async function restartAccessory(env: StepEnv, name: string): Promise<void> {
+  checkNames(env, name);
   await withLock(env, async () => {
     await stopAccessory(env, name);
     await startAccessory(env, name);
@@ -233,9 +241,9 @@ export async function execAccessory(env: StepEnv, name: string, request: Accesso
 }
 
 export async function removeAccessory(env: StepEnv, name: string): Promise<void> {
+  checkNames(env, name);
   await withLock(env, async () => {
     for (const each of namesFor(env, name)) {
-      accessoryAndHosts(env, each);
       await stopAccessory(env, each);
       await removeAccessoryContainer(env, each);
       await removeAccessoryImage(env, each);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { render } from '../../commands/shell.ts';
-import type { Command } from '../../commands/command.ts';
+import { argv, shellCode, type Command } from '../../commands/command.ts';
+import { render, renderForDisplay } from '../../commands/shell.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
 import type { HostOutput } from './runtime.ts';
@@ -54,7 +54,8 @@ async function askOnTerminal(question: string): Promise<string> {
 // instead. Returns the command's exit code.
 export async function runInteractive(env: StepEnv, command: Command): Promise<number> {
   if (env.dryRun) {
-    await env.local.exec(command);
+    // Recorded as the shell would get it: no `/usr/bin/env` in front, secrets redacted.
+    await env.local.exec(argv(shellCode(renderForDisplay(command, { mapFirstToken: false }))));
     return 0;
   }
   const line = render(command, { mapFirstToken: false });

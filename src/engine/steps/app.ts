@@ -4,6 +4,7 @@ import * as app from '../../commands/app.ts';
 import { extractAssets, syncAssetVolumes, cleanUpAssets } from '../../commands/app-assets.ts';
 import { envFileContent } from '../../commands/env-file.ts';
 import { cleanUpErrorPages, createErrorPagesDirectory, errorPagesDirectory, isErrorPageFile } from '../../commands/error-pages.ts';
+import { proxyList, proxyTargetOf } from '../../commands/proxy.ts';
 import { envFor, rolesOn, type RoleConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
@@ -174,18 +175,21 @@ async function stopOldVersion(env: StepEnv, host: string, role: RoleConfig, vers
 }
 
 // The new version failed: keep what it printed for the operator, stop it, and make sure the
-// previous container runs and (for proxy roles) is the proxy's target again.
+// previous container runs and (for proxy roles) is what kamal-proxy routes to. A failed health
+// check never switches traffic, so the proxy is re-pointed only when it routes to the new one
+// (a deploy whose answer was lost with the connection).
 async function rollBack(env: StepEnv, host: string, role: RoleConfig, version: string, oldVersion?: string): Promise<void> {
   const t = env.transport(host);
+  await audit(env, host, `Failed to boot app version ${version}, ${oldVersion ? `kept version ${oldVersion}` : 'no previous version to keep'}`, role.name);
   const logs = await t.exec(app.appLogs(env.config, role, { containerId: app.containerIdForVersion(env.config, role, version), lines: 50 }), { check: false });
   if (logs.stdout.trim()) env.bus.emit('log', { level: 'error', host, message: `${role.name} ${version} logs:\n${env.secrets.redact(logs.stdout.trim())}`, at: Date.now() });
+  const newId = await containerId(env, host, role, version);
   await t.exec(app.appStop(env.config, role, version), { check: false });
-  if (oldVersion) {
-    await t.exec(app.appStart(env.config, role, oldVersion), { check: false });
-    if (role.runsProxy) {
-      const id = await containerId(env, host, role, oldVersion);
-      if (id) await t.exec(app.deployToProxy({ config: env.config, role, version: oldVersion, target: id }));
-    }
-  }
-  await audit(env, host, `Failed to boot app version ${version}${oldVersion ? `, kept version ${oldVersion}` : ''}`, role.name);
+  if (!oldVersion) return;
+  await t.exec(app.appStart(env.config, role, oldVersion), { check: false });
+  if (!role.runsProxy) return;
+  const target = proxyTargetOf((await t.exec(proxyList(), { check: false })).stdout, role.containerPrefix);
+  const oldId = await containerId(env, host, role, oldVersion);
+  const routesToNew = target === undefined || (newId !== undefined && target.startsWith(newId));
+  if (oldId && routesToNew) await t.exec(app.deployToProxy({ config: env.config, role, version: oldVersion, target: oldId }));
 }
