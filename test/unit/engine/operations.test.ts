@@ -1,0 +1,226 @@
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { argv, type Command } from '../../../src/commands/command.ts';
+import { renderForDisplay } from '../../../src/commands/shell.ts';
+import { loadConfig, selectHosts, type Config } from '../../../src/config/index.ts';
+import { openSession, type Session } from '../../../src/engine/session.ts';
+import { on, withLock } from '../../../src/engine/operations/index.ts';
+import { RemoteError } from '../../../src/remote/failures.ts';
+import type { ExecOptions, ExecResult, Transport } from '../../../src/remote/transport.ts';
+import { createSecrets } from '../../../src/secrets/index.ts';
+import { tempProject } from '../config/temp-project.ts';
+
+const DEPLOY_YML = `service: shop
+image: acme/shop
+servers:
+  web: [10.0.0.1, 10.0.0.2]
+  workers: [10.0.0.3]
+registry:
+  username: deployer
+  password: secret-not-used
+builder:
+  arch: amd64
+`;
+
+// A server that records what it is asked and answers through `reply` (default: success).
+class FakeServer implements Transport {
+  constructor(
+    readonly host: string,
+    private readonly log: string[],
+    private readonly reply: (host: string, line: string) => Partial<ExecResult> = () => ({}),
+  ) {}
+  async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
+    const line = renderForDisplay(command);
+    this.log.push(`[${this.host}] ${line}`);
+    const result = { exitCode: 0, stdout: '', stderr: '', ...this.reply(this.host, line) };
+    if (result.exitCode !== 0 && options.check !== false) throw Object.assign(new Error(`[${this.host}] failed: ${line}`), { kind: 'permanent' });
+    return result;
+  }
+  async upload(path: string): Promise<void> {
+    this.log.push(`[${this.host}] upload ${path}`);
+  }
+  async uploadDirectory(parent: string, name: string): Promise<void> {
+    this.log.push(`[${this.host}] upload ${name}/ -> ${parent}`);
+  }
+  async close(): Promise<void> {}
+}
+
+interface Fixture {
+  session: Session;
+  log: string[];
+  config: Config;
+  cleanup: () => void;
+}
+
+function fixture(options: { env?: Record<string, string>; reply?: (host: string, line: string) => Partial<ExecResult>; hooks?: string[]; dryRun?: boolean } = {}): Fixture {
+  const files: Record<string, string> = { 'config/deploy.yml': DEPLOY_YML };
+  for (const hook of options.hooks ?? []) files[`.kamal/hooks/${hook}`] = '#!/bin/sh\nexit 0\n';
+  const project = tempProject(files);
+  for (const hook of options.hooks ?? []) chmodSync(join(project.dir, '.kamal/hooks', hook), 0o755);
+  const config = loadConfig({ cwd: project.dir, configFile: 'config/deploy.yml', env: {} });
+  const log: string[] = [];
+  const servers = new Map<string, FakeServer>();
+  const session = openSession({
+    config,
+    selection: selectHosts(config),
+    secrets: createSecrets(new Map(), []),
+    version: 'v42',
+    command: 'app',
+    cwd: project.dir,
+    env: options.env ?? {},
+    skipHooks: false,
+    dryRun: options.dryRun ?? false,
+    onDryRunLine: (line) => log.push(line),
+    transports: options.dryRun
+      ? undefined
+      : (host) => servers.get(host) ?? servers.set(host, new FakeServer(host, log, options.reply)).get(host)!,
+  });
+  return {
+    session,
+    log,
+    config,
+    cleanup: () => {
+      void session.close();
+      project.cleanup();
+    },
+  };
+}
+
+const isLockAcquire = (line: string) => /mkdir \.kamal\/lock-shop && echo/.test(line);
+const isLockRelease = (line: string) => line.endsWith('rm .kamal/lock-shop/details && rm -r .kamal/lock-shop');
+
+test('withLock prepares every host, locks on the primary host, runs the body, then releases', async () => {
+  const f = fixture();
+  try {
+    const result = await withLock(f.session.env, async () => {
+      f.log.push('BODY');
+      return 7;
+    });
+    assert.is(result, 7);
+    const prepared = f.log.filter((line) => line.endsWith('/usr/bin/env mkdir -p .kamal')).map((line) => line.split(' ')[0]);
+    assert.equal(prepared.sort(), ['[10.0.0.1]', '[10.0.0.2]', '[10.0.0.3]']);
+    const acquire = f.log.findIndex(isLockAcquire);
+    const body = f.log.indexOf('BODY');
+    const release = f.log.findIndex(isLockRelease);
+    assert.ok(acquire > 2 && acquire < body && body < release, f.log.join('\n'));
+    assert.ok(f.log[acquire]?.startsWith('[10.0.0.1] '), 'the lock is taken on the primary host');
+    assert.ok(f.log[release]?.startsWith('[10.0.0.1] '), 'the lock is released on the primary host');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('withLock releases the lock when the body fails, and rethrows the body error', async () => {
+  const f = fixture();
+  try {
+    const error = await withLock(f.session.env, async () => {
+      f.log.push('BODY');
+      throw new Error('boom in body');
+    }).catch((e: unknown) => e);
+    assert.instance(error, Error);
+    assert.is((error as Error).message, 'boom in body');
+    const body = f.log.indexOf('BODY');
+    const release = f.log.findIndex(isLockRelease);
+    assert.ok(body >= 0 && release > body, f.log.join('\n'));
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('withLock keeps the body error when releasing the lock fails too', async () => {
+  const f = fixture({ reply: (_host, line) => (isLockRelease(line) ? { exitCode: 1, stderr: 'rm: Permission denied' } : {}) });
+  const errors: string[] = [];
+  f.session.bus.on('log', (event) => event.level === 'error' && errors.push(event.message));
+  try {
+    const error = await withLock(f.session.env, async () => {
+      throw new Error('body failed first');
+    }).catch((e: unknown) => e);
+    assert.is((error as Error).message, 'body failed first');
+    assert.ok(errors.some((message) => message.startsWith('Error releasing the deploy lock:')), errors.join('\n'));
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('with KAMAL_LOCK=true, withLock takes nothing: no .kamal, no lock, no release', async () => {
+  const f = fixture({ env: { KAMAL_LOCK: 'true' } });
+  try {
+    let ran = false;
+    await withLock(f.session.env, async () => {
+      ran = true;
+    });
+    assert.ok(ran);
+    assert.equal(f.log, []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('a lock already in place stops the operation before its body, and is left alone', async () => {
+  const f = fixture({
+    reply: (_host, line) =>
+      isLockAcquire(line)
+        ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/lock-shop': File exists" }
+        : line.includes('base64 -d')
+          ? { stdout: 'Locked by: Someone at 2025-01-01T00:00:00Z\nVersion: v41\nMessage: hands off' }
+          : {},
+  });
+  try {
+    let ran = false;
+    const error = await withLock(f.session.env, async () => {
+      ran = true;
+    }).catch((e: unknown) => e);
+    assert.not.ok(ran);
+    assert.match((error as Error).message, 'Deploy lock found');
+    assert.match((error as Error).message, 'Message: hands off');
+    assert.not.ok(f.log.some(isLockRelease), 'someone else’s lock is not released');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('nested withLock calls take the lock once', async () => {
+  const f = fixture();
+  try {
+    await withLock(f.session.env, () => withLock(f.session.env, () => withLock(f.session.env, async () => {})));
+    assert.is(f.log.filter(isLockAcquire).length, 1);
+    assert.is(f.log.filter(isLockRelease).length, 1);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('the pre-connect hook runs once, before the first remote command (dry run)', async () => {
+  const f = fixture({ hooks: ['pre-connect'], dryRun: true });
+  try {
+    await on(f.session.env, ['10.0.0.3'], async (host) => void (await f.session.env.transport(host).exec(argv('true'))));
+    await withLock(f.session.env, async () => {});
+    const hooks = f.log.filter((line) => line.includes('.kamal/hooks/pre-connect'));
+    assert.is(hooks.length, 1, f.log.join('\n'));
+    assert.ok(f.log[0]?.startsWith('[local] ') && f.log[0].includes('pre-connect'), f.log.join('\n'));
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('on() waits for every host and reports all failures together', async () => {
+  const f = fixture();
+  try {
+    const finished: string[] = [];
+    const error = await on(f.session.env, ['10.0.0.1', '10.0.0.2', '10.0.0.3'], async (host) => {
+      if (host !== '10.0.0.2') {
+        throw new RemoteError(`broken on ${host}`, 'permanent', host);
+      }
+      finished.push(host);
+    }).catch((e: unknown) => e);
+    assert.equal(finished, ['10.0.0.2']);
+    assert.match((error as Error).message, '10.0.0.1: broken on 10.0.0.1');
+    assert.match((error as Error).message, '10.0.0.3: broken on 10.0.0.3');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test.run();
