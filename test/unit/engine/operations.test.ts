@@ -6,7 +6,16 @@ import { argv, type Command } from '../../../src/commands/command.ts';
 import { renderForDisplay } from '../../../src/commands/shell.ts';
 import { loadConfig, selectHosts, type Config } from '../../../src/config/index.ts';
 import { openSession, type Session } from '../../../src/engine/session.ts';
-import { on, withLock } from '../../../src/engine/operations/index.ts';
+import {
+  deployLockStatus,
+  on,
+  pruneContainers,
+  rebootProxy,
+  releaseDeployLock,
+  removeProxy,
+  stopAccessory,
+  withLock,
+} from '../../../src/engine/operations/index.ts';
 import { RemoteError } from '../../../src/remote/failures.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/remote/transport.ts';
 import { createSecrets } from '../../../src/secrets/index.ts';
@@ -22,6 +31,13 @@ registry:
   password: secret-not-used
 builder:
   arch: amd64
+accessories:
+  search:
+    image: getmeili/meilisearch:v1.7
+    host: 10.0.0.3
+    proxy:
+      host: search.example.com
+      app_port: 7700
 `;
 
 // A server that records what it is asked and answers through `reply` (default: success).
@@ -220,6 +236,84 @@ test('on() waits for every host and reports all failures together', async () => 
     assert.match((error as Error).message, '10.0.0.3: broken on 10.0.0.3');
   } finally {
     f.cleanup();
+  }
+});
+
+test('lock release and status report a missing lock instead of failing', async () => {
+  const missing = { exitCode: 1, stderr: "stat: cannot statx '.kamal/lock-shop': No such file or directory" };
+  const f = fixture({ reply: () => missing });
+  try {
+    assert.is(await releaseDeployLock(f.session.env), false);
+    assert.is(await deployLockStatus(f.session.env), undefined);
+  } finally {
+    f.cleanup();
+  }
+  const held = fixture({ reply: (_host, line) => (line.includes('base64 -d') ? { stdout: 'Locked by: A at T\nVersion: 1\nMessage: m' } : {}) });
+  try {
+    assert.is(await deployLockStatus(held.session.env), 'Locked by: A at T\nVersion: 1\nMessage: m');
+    assert.is(await releaseDeployLock(held.session.env), true);
+  } finally {
+    held.cleanup();
+  }
+});
+
+test('prune containers refuses to retain fewer than one container, before touching a server', async () => {
+  const f = fixture();
+  try {
+    const error = await pruneContainers(f.session.env, 0).catch((e: unknown) => e);
+    assert.is((error as Error).message, 'retain must be at least 1');
+    assert.equal(f.log, []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('proxy reboot --rolling runs the reboot hooks around each host in turn, under the lock', async () => {
+  const f = fixture({ hooks: ['pre-proxy-reboot', 'post-proxy-reboot'], dryRun: true });
+  try {
+    await rebootProxy(f.session.env, { rolling: true });
+    const steps = f.log
+      .filter((line) => line.includes('proxy-reboot') || line.includes('docker container stop kamal-proxy') || isLockAcquire(line) || isLockRelease(line))
+      .map((line) => (line.includes('pre-proxy-reboot') ? 'pre' : line.includes('post-proxy-reboot') ? 'post' : isLockAcquire(line) ? 'lock' : isLockRelease(line) ? 'unlock' : line.split(' ')[0]));
+    // Proxy hosts: the web role's, plus the host of the accessory behind the proxy.
+    assert.equal(steps, ['lock', 'pre', '[10.0.0.1]', 'post', 'pre', '[10.0.0.2]', 'post', 'pre', '[10.0.0.3]', 'post', 'unlock']);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('stopping an accessory behind the proxy removes it from the proxy even when no container runs (Kamal 2.6.0)', async () => {
+  const f = fixture();
+  try {
+    await stopAccessory(f.session.env, 'search');
+    const onHost = f.log.filter((line) => line.startsWith('[10.0.0.3] ') && !line.includes('mkdir'));
+    assert.equal(onHost.slice(-3), [
+      '[10.0.0.3] docker container stop shop-search',
+      '[10.0.0.3] docker container ls --filter name=^shop-search$ --quiet',
+      '[10.0.0.3] docker exec kamal-proxy kamal-proxy remove shop-search',
+    ]);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('proxy remove leaves the proxy alone while other apps are installed, unless forced', async () => {
+  const reply = (_host: string, line: string) => (line.includes('ls .kamal/apps | wc -l') ? { stdout: '2\n' } : {});
+  const f = fixture({ reply });
+  try {
+    assert.is(await removeProxy(f.session.env, { force: false }), 'refused');
+    assert.not.ok(f.log.some((line) => line.includes('kamal-proxy') && line.includes('prune')), f.log.join('\n'));
+    assert.ok(f.log.some(isLockRelease), 'the lock is released');
+  } finally {
+    f.cleanup();
+  }
+  const forced = fixture({ reply });
+  try {
+    assert.is(await removeProxy(forced.session.env, { force: true }), 'forced');
+    assert.ok(forced.log.some((line) => line.endsWith('docker image prune --all --force --filter label=org.opencontainers.image.title=kamal-proxy')));
+    assert.ok(forced.log.some((line) => line.endsWith('rm -r .kamal/proxy')));
+  } finally {
+    forced.cleanup();
   }
 });
 
