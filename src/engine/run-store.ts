@@ -15,7 +15,7 @@ export interface StoredSnapshot {
 
 export class RunStore {
   readonly dir: string;
-  private pendingSnapshot: unknown;
+  private pendingSnapshot: (() => unknown) | undefined;
   private flushScheduled = false;
 
   constructor(
@@ -37,9 +37,9 @@ export class RunStore {
     appendFileSync(join(this.dir, 'events.jsonl'), `${JSON.stringify(redactStrings(event, this.redact))}\n`);
   }
 
-  // Transitions come in bursts (one event moves many actors); writing once per burst keeps the
-  // cost linear while a killed run still loses at most the current tick's progress.
-  saveSnapshot(snapshot: unknown): void {
+  // Transitions come in bursts (one event moves many actors); taking and writing the snapshot
+  // once per burst keeps the cost linear while a killed run loses at most the current tick.
+  saveSnapshot(snapshot: () => unknown): void {
     this.pendingSnapshot = snapshot;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -49,7 +49,7 @@ export class RunStore {
   flush(): void {
     this.flushScheduled = false;
     if (this.pendingSnapshot === undefined) return;
-    const stored: StoredSnapshot = { machineVersion: MACHINE_VERSION, savedAt: Date.now(), snapshot: this.pendingSnapshot };
+    const stored: StoredSnapshot = { machineVersion: MACHINE_VERSION, savedAt: Date.now(), snapshot: this.pendingSnapshot() };
     this.pendingSnapshot = undefined;
     this.writeJson('snapshot.json', stored);
   }

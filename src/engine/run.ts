@@ -108,7 +108,7 @@ export async function runDeployment(options: RunOptions): Promise<DeployOutput> 
     inspect: (event) => {
       toBus(event);
       options.inspect?.(event);
-      if (store && event.type === '@xstate.snapshot') store.saveSnapshot(actor.getPersistedSnapshot());
+      if (store && event.type === '@xstate.snapshot') store.saveSnapshot(() => actor.getPersistedSnapshot());
     },
   });
   const unsubscribe = store ? bus.onAny((event) => store.appendEvent(event)) : undefined;
@@ -126,7 +126,7 @@ export async function runDeployment(options: RunOptions): Promise<DeployOutput> 
     });
     return output;
   } finally {
-    store?.saveSnapshot(actor.getPersistedSnapshot());
+    store?.saveSnapshot(() => actor.getPersistedSnapshot());
     store?.flush();
     unsubscribe?.();
     actor.stop();

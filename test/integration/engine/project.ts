@@ -51,7 +51,7 @@ ${options.servers.map((s) => `    - ${s}`).join('\n')}
   workers:
     hosts:
 ${[first, ...rest].map((s) => `      - ${s}`).join('\n')}
-    cmd: nc -ll -p 80 -e /app/handle.sh
+    cmd: /app/serve.sh
     env:
       secret:
         - WORKER_TOKEN
