@@ -44,8 +44,9 @@ export async function preConnect(env: StepEnv): Promise<void> {
 // Kamal's `on(hosts)`: the pre-connect hook if it has not run yet, then `work` on every host at
 // once. Every host finishes before the failures are reported together.
 export async function on(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<void>): Promise<void> {
-  if (hosts.length === 0) return;
+  // Kamal's `on` runs the hook even when there is no host to go to.
   await preConnect(env);
+  if (hosts.length === 0) return;
   const results = await Promise.allSettled(hosts.map((host) => work(host)));
   const failures = results.flatMap((result, index) => (result.status === 'rejected' ? [{ host: hosts[index] as string, error: result.reason as unknown }] : []));
   if (failures.length === 0) return;
