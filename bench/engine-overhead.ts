@@ -29,7 +29,7 @@ const session = openSession({
   config,
   selection: selectHosts(config),
   secrets,
-  version: 'v2',
+  version: () => 'v2',
   command: 'deploy',
   cwd: dir,
   env: {},

@@ -56,6 +56,10 @@ const deploySetup = setup({
     hook: fromPromise<void, HookInput>(async () => {
       throw new Error('hook is provided by the engine');
     }),
+    // setup's `accessory boot all`, run as one operation across the accessories' hosts.
+    accessories: fromPromise<void, void>(async () => {
+      throw new Error('accessories is provided by the engine');
+    }),
     sleepUntil,
   },
   guards: {
@@ -209,7 +213,13 @@ export const deployMachine = deploySetup.createMachine({
     preDeploy: hookStageState('preDeploy'),
     network: hostStageState('network'),
     proxy: hostStageState('proxy'),
-    accessories: hostStageState('accessories'),
+    accessories: {
+      invoke: {
+        src: 'accessories',
+        onDone: { target: 'dispatch', actions: 'advance' },
+        onError: { target: 'failing', actions: { type: 'recordLocalFailure', params: { stage: 'accessories' } } },
+      },
+    },
     stale: hostStageState('stale'),
     assets: hostStageState('assets'),
     boot: {

@@ -34,7 +34,6 @@ export const hostStages = [
   'checkRollback',
   'network',
   'proxy',
-  'accessories',
   'stale',
   'assets',
   'tagLatest',

@@ -44,8 +44,9 @@ export async function withSession<T>(
   const selection = selectHosts(project.config, { hosts: globals.hosts, roles: globals.roles, primary: globals.primary });
   const secrets = await project.secrets();
   checkSecretReferences(project.config, secrets);
-  const version = options.version ?? project.version();
-  const lockVersion = options.version ? configuredVersionOr(project, options.version) : version;
+  const declared = options.version;
+  const version = () => declared ?? project.version();
+  const lockVersion = () => (declared ? configuredVersionOr(project, declared) : project.version());
   const session = openSession({
     config: project.config,
     selection,

@@ -7,9 +7,9 @@ import type { EngineBus } from './events.ts';
 export interface StepEnv {
   config: Config;
   selection: Selection;
-  version: string;
+  readonly version: string;
   // The version the lock details name: the configured one, even when rolling back to another.
-  lockVersion: string;
+  readonly lockVersion: string;
   secrets: Secrets;
   transport(host: string): Transport;
   local: LocalRunner;

@@ -4,7 +4,8 @@ import { RemoteError } from '../remote/failures.ts';
 import type { StepEnv } from './context.ts';
 import { runHook } from './hooks.ts';
 import type { StepHandlers } from './run.ts';
-import { bootAllAccessories } from './steps/accessory.ts';
+import { bootAccessory } from './operations/accessory.ts';
+import { processState } from './operations/runtime.ts';
 import { checkRollbackContainers, prepareAssets, stopStaleContainers, swapStep, tagLatest } from './steps/app.ts';
 import { buildAndPush } from './steps/build.ts';
 import * as server from './steps/server.ts';
@@ -18,7 +19,6 @@ const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number
   checkRollback: checkRollbackContainers,
   network: server.network,
   proxy: server.proxyBoot,
-  accessories: bootAllAccessories,
   stale: stopStaleContainers,
   assets: prepareAssets,
   tagLatest,
@@ -41,6 +41,12 @@ export function stepHandlers(env: StepEnv): StepHandlers {
     hostStep: (input) => classified(env, input.host, () => hostStages[input.stage](env, input.host, input.attempt)),
     swapStep: (input) => classified(env, input.host, () => swapStep(env, input)),
     build: () => classified(env, undefined, () => buildAndPush(env)),
+    // Inside setup the run already holds the lock and has connected.
+    accessories: () =>
+      classified(env, undefined, async () => {
+        Object.assign(processState(env), { holdingLock: true, connected: true });
+        await bootAccessory(env, 'all');
+      }),
     hook: (input) =>
       classified(env, undefined, () =>
         runHook(env, {

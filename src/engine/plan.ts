@@ -41,9 +41,6 @@ export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'l
 export function deployPlan(config: Config, selection: Selection, request: PlanRequest): DeployPlan {
   const selectedRoles = config.roles.filter((role) => selection.roles.includes(role.name));
   const lockHost = selection.primaryHost ? [selection.primaryHost] : [];
-  const accessoryHosts = unique(
-    config.accessories.flatMap((a) => a.hosts).filter((host) => selection.hosts.includes(host) || selection.accessoryHosts.includes(host)),
-  );
   const stageHosts: Record<HostStage, string[]> = {
     pull: selection.appHosts,
     prepare: selection.hosts,
@@ -53,13 +50,12 @@ export function deployPlan(config: Config, selection: Selection, request: PlanRe
     checkRollback: selection.appHosts,
     network: selection.hosts,
     proxy: selection.proxyHosts,
-    accessories: accessoryHosts,
     stale: selection.appHosts,
     assets: selection.appHosts,
     tagLatest: selection.appHosts,
     prune: selection.hosts,
   };
-  const hosts = unique([...lockHost, ...selection.hosts, ...accessoryHosts]);
+  const hosts = unique([...lockHost, ...selection.hosts]);
   // Roles on a host: the selection's primary role first, then the others alphabetically.
   const ordered = [...selectedRoles].sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : 1));
   function rank(name: string): number {

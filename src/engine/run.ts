@@ -13,6 +13,7 @@ export interface StepHandlers {
   swapStep(input: SwapStepInput): Promise<SwapStepOutput>;
   build(input: { version: string }): Promise<void>;
   hook(input: HookInput): Promise<void>;
+  accessories(): Promise<void>;
 }
 
 export function providedDeployMachine(handlers: StepHandlers) {
@@ -20,6 +21,7 @@ export function providedDeployMachine(handlers: StepHandlers) {
     actors: {
       build: fromPromise<void, { version: string }>(({ input }) => handlers.build(input)),
       hook: fromPromise<void, HookInput>(({ input }) => handlers.hook(input)),
+      accessories: fromPromise<void, void>(() => handlers.accessories()),
       host: hostMachine.provide({
         actors: {
           hostStep: fromPromise<void, HostStepInput>(({ input }) => handlers.hostStep(input)),

@@ -15,8 +15,9 @@ export interface SessionRequest {
   config: Config;
   selection: Selection;
   secrets: Secrets;
-  version: string;
-  lockVersion?: string;
+  // Resolved only when something needs it (as Kamal does): `lock status` works outside git.
+  version: () => string;
+  lockVersion?: () => string;
   command: string;
   cwd: string;
   env: Record<string, string | undefined>;
@@ -97,11 +98,17 @@ export function openSession(request: SessionRequest): Session {
   }
 
   const store = request.dryRun ? undefined : new RunStore(join(request.cwd, config.runDirectory, 'runs'), runId, (text) => secrets.redact(text));
+  let version: string | undefined;
+  let lockVersion: string | undefined;
   const env: StepEnv = {
     config,
     selection: request.selection,
-    version: request.version,
-    lockVersion: request.lockVersion ?? request.version,
+    get version() {
+      return (version ??= request.version());
+    },
+    get lockVersion() {
+      return (lockVersion ??= (request.lockVersion ?? request.version)());
+    },
     secrets,
     transport,
     local,

@@ -9,8 +9,7 @@ import { joinCommandWords } from '../../commands/server.ts';
 import { accessoryEnv, renderErb, type AccessoryConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
-import { prepareAccessory } from '../steps/accessory.ts';
-import { audit } from '../steps/server.ts';
+import { audit, network } from '../steps/server.ts';
 import { collect, on, preConnect, withLock, type HostOutput } from './runtime.ts';
 
 // `sextant accessory …` (Kamal's cli/accessory.rb). NAME may be `all` where Kamal allows it
@@ -275,4 +274,11 @@ export async function removeAccessoryImage(env: StepEnv, name: string): Promise<
 export async function removeAccessoryServiceDirectory(env: StepEnv, name: string): Promise<void> {
   const { accessory, hosts } = accessoryAndHosts(env, name);
   await withLock(env, () => on(env, hosts, async (host) => void (await env.transport(host).exec(accessories.removeAccessoryServiceDirectory(accessory)))));
+}
+
+// Login to the accessory's registry and the kamal network.
+export async function prepareAccessory(env: StepEnv, host: string, accessory: AccessoryConfig): Promise<void> {
+  const registry = accessories.accessoryRegistry(env.config, accessory);
+  await env.transport(host).exec(login({ registry, secrets: (name) => env.secrets.get(name) }));
+  await network(env, host);
 }

@@ -1,0 +1,37 @@
+// `npm run bench`: each scenario in its own process (so peak memory is its own), medians and ratios.
+//   npm run bench                 everything (needs the testbed for the real deploys)
+//   npm run bench -- --engine     engine overhead only (no servers)
+import { spawnSync } from 'node:child_process';
+
+const engineOnly = process.argv.includes('--engine');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+function lines(script: string, args: string[]): Array<Record<string, number>> {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${script} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+
+const rows: string[] = ['| scenario | runs | median | other |', '| --- | --- | --- | --- |'];
+const engine: Record<number, { ms: number; rss: number }> = {};
+for (const [hosts, runs] of [[100, 5], [1000, 3]] as const) {
+  const results = Array.from({ length: runs }, () => lines('bench/engine-overhead.ts', [String(hosts)])[0] as Record<string, number>);
+  engine[hosts] = { ms: median(results.map((r) => r.ms as number)), rss: median(results.map((r) => r.maxRssMb as number)) };
+  rows.push(`| engine overhead, in-memory transport, ${hosts} hosts × 2 roles (${results[0]?.commands} commands) | ${runs} | ${engine[hosts].ms} ms | peak RSS ${engine[hosts].rss} MB |`);
+}
+rows.push(`| ratio 1000 / 100 hosts | | ${(engine[1000]!.ms / engine[100]!.ms).toFixed(1)}× time | ${(engine[1000]!.rss / engine[100]!.rss).toFixed(1)}× memory |`);
+
+if (!engineOnly) {
+  const deploy: Record<number, number> = {};
+  for (const servers of [1, 3]) {
+    const results = lines('bench/deploy.ts', [String(servers), '5']);
+    deploy[servers] = median(results.map((r) => r.ms as number));
+    rows.push(`| real deploy -P v→v+1 to ${servers} testbed server${servers > 1 ? 's' : ''} (web + workers) | ${results.length} | ${deploy[servers]} ms | runs: ${results.map((r) => r.ms).join(', ')} ms |`);
+  }
+  rows.push(`| ratio 3 / 1 servers | | ${(deploy[3]! / deploy[1]!).toFixed(2)}× | |`);
+}
+console.log(rows.join('\n'));
