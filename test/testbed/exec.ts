@@ -32,23 +32,23 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, options.timeoutMs)
-      : undefined;
+    // Nothing the testbed runs should take long; a hung command fails instead of hanging its caller.
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (err) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       reject(new TestbedError(`cannot run ${cmd}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
       if (timedOut) {
-        reject(new TestbedError(`${describe(argv)} timed out after ${options.timeoutMs} ms`));
+        reject(new TestbedError(`${describe(argv)} timed out after ${timeoutMs} ms`));
       } else if (result.code !== 0 && !options.allowFailure) {
         reject(new TestbedError(`${describe(argv)} exited with ${result.code}: ${(stderr || stdout).trim()}`));
       } else {

@@ -9,7 +9,7 @@ import type { NodePaths, NodeSpec } from './layout.ts';
 import { readState } from './state.ts';
 import { output, run, TestbedError, waitFor } from './exec.ts';
 import { alive, inNodeNet, processState, readPid, spawnDaemon } from './namespaces.ts';
-import { readBanner, startSshd as launchSshd } from './node.ts';
+import { delayProxyPids, readBanner, startSshd as launchSshd } from './node.ts';
 import { removeRulesWithComment, setVethUp } from './network.ts';
 
 export type ServerRef = string | { name: string };
@@ -119,8 +119,7 @@ export async function removeSshLatency(server: ServerRef): Promise<void> {
 
 async function removeSshLatencyOn(p: NodePaths): Promise<void> {
   await removeRulesWithComment(iptables(p, 'nat'));
-  const pid = readPid(p.delayProxyPidFile);
-  if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGTERM');
+  for (const pid of delayProxyPids(p)) process.kill(pid, 'SIGTERM');
 }
 
 // --- dockerd ---------------------------------------------------------------------------------------

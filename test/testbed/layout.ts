@@ -33,7 +33,7 @@ export const UNHEALTHY_FILE = 'unhealthy';
 /** Port of the userspace delay proxy inside a server (SSH latency fault). */
 export const DELAY_PROXY_PORT = 10022;
 
-export type NodeKind = 'server' | 'deployer';
+export type NodeKind = 'server' | 'deployer' | 'template';
 
 export interface NodeSpec {
   name: string;
@@ -53,6 +53,8 @@ export function serverSpec(index: number): NodeSpec {
 }
 
 export const DEPLOYER: NodeSpec = { name: 'deployer', ip: DEPLOYER_IP, kind: 'deployer' };
+/** A short-lived node that prepares the docker data root every new server starts from. */
+export const TEMPLATE: NodeSpec = { name: 'template', ip: `${SUBNET_PREFIX}.3`, kind: 'template' };
 
 /** Parses "srv7" back to 7; undefined for any other name. */
 export function serverIndex(name: string): number | undefined {
@@ -80,6 +82,7 @@ export const paths = {
   /** DOCKER_CONFIG the testbed itself uses to push its images (keeps ~/.docker untouched). */
   dockerConfig: join(STATE_DIR, 'docker-config'),
   nodesDir: join(STATE_DIR, 'nodes'),
+  deployerData: join(STATE_DIR, 'deployer-data'),
   cacheBin: join(CACHE_DIR, 'bin'),
   kamalProxyBinary: join(CACHE_DIR, 'bin', 'kamal-proxy'),
   imageCache: join(CACHE_DIR, 'images'),
@@ -98,7 +101,8 @@ export function nodePaths(name: string) {
     run: join(dir, 'run'),
     root: join(dir, 'root'),
     etcDocker: join(dir, 'etc-docker'),
-    dockerData: join(dir, 'docker'),
+    // The deployer's images and build cache outlive `down` (like a developer's own docker).
+    dockerData: name === DEPLOYER.name ? paths.deployerData : join(dir, 'docker'),
     srv: join(dir, 'srv'),
     faults: join(dir, 'srv', 'faults'),
     tmp: join(dir, 'tmp'),

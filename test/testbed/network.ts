@@ -71,7 +71,12 @@ export async function removeRulesWithComment(iptables: string[]): Promise<number
     if (!line.startsWith('-A ') || !line.includes(`--comment ${RULE_COMMENT}`)) continue;
     // `iptables -S` prints rules in a form `iptables -D` accepts back (the comment has no spaces).
     const words = line.slice(3).split(' ');
-    await run([...iptables, '-D', ...words]);
+    const deleted = await run([...iptables, '-D', ...words], { allowFailure: true });
+    if (deleted.code !== 0) {
+      // Tolerate a rule that vanished meanwhile; fail only if it is still listed.
+      const again = await run([...iptables, '-S'], { allowFailure: true });
+      if (again.stdout.split('\n').includes(line)) throw new TestbedError(`cannot delete iptables rule "${line}": ${deleted.stderr.trim()}`);
+    }
     removed++;
   }
   return removed;

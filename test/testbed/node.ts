@@ -8,7 +8,7 @@ import { BRIDGE_IP, nodePaths, paths, REGISTRY_HOST, RULE_COMMENT, UNHEALTHY_FIL
 import type { NodePaths, NodeSpec } from './layout.ts';
 import { output, run, TestbedError, waitFor } from './exec.ts';
 import { alive, createNamespaces, destroyNamespaces, inNodeNet, nsFilesMounted, processState, readPid, spawnDaemon } from './namespaces.ts';
-import { cgroupExists, createCgroup, killCgroup, removeCgroup } from './cgroups.ts';
+import { cgroupExists, createCgroup, killCgroup, pidsIn, removeCgroup } from './cgroups.ts';
 import { createVeth, deleteVeth, linkExists, removeRulesWithComment } from './network.ts';
 import { sshPublicKey } from './credentials.ts';
 
@@ -45,6 +45,9 @@ function daemonJson(spec: NodeSpec, p: NodePaths): string {
       hosts: ['unix:///run/docker.sock'],
       pidfile: '/run/docker.pid',
       'log-level': 'warn',
+      // The deployer only builds and pushes: it needs no NAT rules, and skipping them saves a
+      // quarter of its start-up time.
+      ...(spec.kind === 'server' ? {} : { iptables: false, 'ip-forward': false, 'ip-masq': false }),
       ...(spec.kind === 'deployer' ? { features: { buildkit: true } } : {}),
     },
     null,
@@ -52,8 +55,10 @@ function daemonJson(spec: NodeSpec, p: NodePaths): string {
   )}\n`;
 }
 
-async function prepareFiles(spec: NodeSpec, p: NodePaths): Promise<void> {
+async function prepareFiles(spec: NodeSpec, p: NodePaths, seed: string | undefined): Promise<void> {
   rmSync(p.dir, { recursive: true, force: true });
+  mkdirSync(p.dir, { recursive: true });
+  if (seed) await copySeed(seed, p.dockerData);
   for (const d of [p.run, join(p.run, 'sshd'), p.etcDocker, p.dockerData, p.faults, p.tmp]) mkdirSync(d, { recursive: true });
   mkdirSync(p.root, { recursive: true, mode: 0o700 });
   chmodSync(p.root, 0o700);
@@ -73,6 +78,21 @@ async function prepareFiles(spec: NodeSpec, p: NodePaths): Promise<void> {
     writeFileSync(p.sshdConfig, sshdConfig(p));
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `root@${spec.name}`, '-f', p.hostKey]);
   }
+}
+
+/**
+ * Copies a docker data root. Image layer contents (overlay2/<id>/diff) are never written in place
+ * once extracted, so they are hard-linked; every other file (bolt databases, JSON state) is copied.
+ */
+async function copySeed(seed: string, dest: string): Promise<void> {
+  const linked = await run(['cp', '-al', seed, dest], { allowFailure: true });
+  if (linked.code !== 0) {
+    rmSync(dest, { recursive: true, force: true });
+    await run(['cp', '-a', seed, dest]);
+    return;
+  }
+  const unshare = 'for f; do cp -p "$f" "$f.copy" && mv "$f.copy" "$f"; done';
+  await run(['find', dest, '-type', 'f', '!', '-path', `${dest}/overlay2/*/diff/*`, '-exec', 'sh', '-c', unshare, 'sh', '{}', '+']);
 }
 
 /** GET /_ping on the node's docker socket. */
@@ -107,6 +127,14 @@ export function readBanner(ip: string, port = 22, timeoutMs = 1000): Promise<str
   });
 }
 
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 function tail(file: string, lines = 15): string {
   if (!existsSync(file)) return '(no log)';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -121,6 +149,14 @@ export async function startDockerd(p: NodePaths): Promise<void> {
   }
 }
 
+/** Stops dockerd cleanly (SIGTERM) and waits until it and its containerd have exited. */
+export async function stopDockerd(p: NodePaths): Promise<void> {
+  const pid = readPid(p.dockerPidFile);
+  if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGTERM');
+  const containerdLeft = () => pidsIn(p.cgroup).some((x) => commOf(x).startsWith('containerd'));
+  await waitFor(`dockerd in ${p.dir} to exit`, 20_000, () => !alive(pid) && !containerdLeft(), 50);
+}
+
 export async function startSshd(spec: NodeSpec, p: NodePaths): Promise<void> {
   spawnDaemon(p, ['/usr/sbin/sshd', '-D', '-f', p.sshdConfig, '-E', p.sshdLog], p.sshdLog);
   try {
@@ -130,11 +166,14 @@ export async function startSshd(spec: NodeSpec, p: NodePaths): Promise<void> {
   }
 }
 
-/** Builds the node from nothing: files, namespaces, veth, cgroup, daemons. */
-export async function createNode(spec: NodeSpec): Promise<void> {
+/**
+ * Builds the node from nothing: files, namespaces, veth, cgroup, daemons. `seed` is a docker data
+ * root to start from (a copy of it becomes the node's own).
+ */
+export async function createNode(spec: NodeSpec, seed?: string): Promise<void> {
   const p = nodePaths(spec.name);
   await destroyNode(spec.name);
-  await prepareFiles(spec, p);
+  await prepareFiles(spec, p, seed);
   await createNamespaces(spec, p);
   await createVeth(spec, p);
   createCgroup(p.cgroup);
@@ -154,6 +193,18 @@ export async function destroyNode(name: string, options: { keepFiles?: boolean }
   await destroyNamespaces(p);
   if (!options.keepFiles) rmSync(p.dir, { recursive: true, force: true });
   for (const f of [p.netns, p.mntns, p.utsns]) rmSync(f, { force: true });
+}
+
+/** Delay proxies (SSH latency fault) running in the node, draining ones included. */
+export function delayProxyPids(p: NodePaths): number[] {
+  if (!cgroupExists(p.cgroup)) return [];
+  return pidsIn(p.cgroup).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('delay-proxy.ts');
+    } catch {
+      return false;
+    }
+  });
 }
 
 export interface NodeHealth {
@@ -200,7 +251,7 @@ export async function nodeHealth(spec: NodeSpec): Promise<NodeHealth> {
     dockerd,
     sshd,
     faultRules,
-    delayProxy: alive(readPid(p.delayProxyPidFile)),
+    delayProxy: delayProxyPids(p).length > 0,
     unhealthyApp: existsSync(join(p.faults, UNHEALTHY_FILE)),
   };
 }
@@ -210,23 +261,22 @@ export function isPristine(h: NodeHealth): boolean {
 }
 
 /** Undoes every fault on a node whose namespaces still exist; recreates it when it is beyond that. */
-export async function repairNode(spec: NodeSpec): Promise<void> {
+export async function repairNode(spec: NodeSpec, seed?: string): Promise<void> {
   const p = nodePaths(spec.name);
   const h = await nodeHealth(spec);
   if (!h.namespaces || h.link === 'missing' || !existsSync(p.dockerData)) {
-    await createNode(spec);
+    await createNode(spec, seed);
     return;
   }
   if (h.link === 'down') await run(['ip', 'link', 'set', p.veth, 'up']);
   const dockerPid = readPid(p.dockerPidFile);
   if (h.dockerd === 'frozen' && dockerPid !== undefined) process.kill(dockerPid, 'SIGCONT');
   for (const table of ['filter', 'nat']) await removeRulesWithComment([...inNodeNet(p), 'iptables', '-w', '-t', table]);
-  const proxyPid = readPid(p.delayProxyPidFile);
-  if (alive(proxyPid) && proxyPid !== undefined) process.kill(proxyPid, 'SIGKILL');
+  for (const pid of delayProxyPids(p)) process.kill(pid, 'SIGKILL');
   rmSync(p.delayProxyPidFile, { force: true });
   rmSync(join(p.faults, UNHEALTHY_FILE), { force: true });
   if (!(await pingDocker(p.dockerSocket, 2000))) {
-    await createNode(spec);
+    await createNode(spec, seed);
     return;
   }
   if (spec.kind === 'server' && h.sshd === 'down') await startSshd(spec, p);

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import {
   BASE_IMAGE, BRIDGE, BRIDGE_IP, CGROUP_ROOT, CUSTOM_PROXY_IMAGE, DEPLOYER, FAULTS_DIR_IN_SERVER, nodePaths, paths, PROXY_IMAGE,
-  REGISTRY_BASE_IMAGE, REGISTRY_HOST, REGISTRY_USER, serverIndex, serverSpec, STATE_DIR, SUBNET, UNHEALTHY_FILE,
+  REGISTRY_BASE_IMAGE, REGISTRY_HOST, REGISTRY_USER, serverIndex, serverSpec, STATE_DIR, SUBNET, TEMPLATE, UNHEALTHY_FILE,
 } from './layout.ts';
 import type { NodeSpec } from './layout.ts';
 import { run, succeeds, TestbedError } from './exec.ts';
@@ -13,7 +13,7 @@ import { ensureCa, ensureRegistryPassword, ensureSshKey, registryPassword } from
 import { ensureRegistry, probeRegistry, registryRunning, stopRegistry } from './registry.ts';
 import { createNode, destroyNode, isPristine, nodeHealth, repairNode } from './node.ts';
 import type { NodeHealth } from './node.ts';
-import { ensureImages, imagePresent, loadImage, proxyImageTar } from './images.ts';
+import { cachedServerSeed, ensureDeployerImages, ensureRegistryImages, ensureServerSeed, imagePresent, loadImage, proxyImageTar } from './images.ts';
 import { clearState, readState, withLock, writeState } from './state.ts';
 
 export interface TestbedServer {
@@ -91,8 +91,9 @@ function info(serverIndices: number[]): TestbedInfo {
 async function preflight(): Promise<void> {
   if (process.getuid?.() !== 0) throw new TestbedError('the testbed needs root (namespaces, veths, cgroups, iptables)');
   const missing: string[] = [];
-  for (const cmd of ['dockerd', 'docker', 'docker-registry', 'containerd', 'runc', 'iptables', 'htpasswd', 'openssl', 'nsenter', 'unshare', 'ssh-keygen', 'ip', 'tar']) {
-    if (!(await succeeds(['sh', '-c', `command -v ${cmd}`]))) missing.push(cmd);
+  const pathDirs = (process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  for (const cmd of ['dockerd', 'docker', 'docker-registry', 'containerd', 'runc', 'iptables', 'htpasswd', 'openssl', 'nsenter', 'unshare', 'ssh-keygen', 'ip', 'tar', 'cp']) {
+    if (!pathDirs.some((d) => d && existsSync(`${d}/${cmd}`))) missing.push(cmd);
   }
   for (const file of ['/usr/sbin/sshd', '/bin/busybox', paths.kamalProxyBinary]) if (!existsSync(file)) missing.push(file);
   if (missing.length) throw new TestbedError(`missing ${missing.join(', ')}: run \`bash test/testbed/install.sh\` as root first`);
@@ -108,9 +109,9 @@ async function timed<T>(phases: Record<string, number>, name: string, fn: () => 
   }
 }
 
-async function ensureServer(spec: NodeSpec, fresh: boolean): Promise<void> {
-  if (fresh) await createNode(spec);
-  else await repairNode(spec);
+async function ensureServer(spec: NodeSpec, fresh: boolean, seed: string): Promise<void> {
+  if (fresh) await createNode(spec, seed);
+  else await repairNode(spec, seed);
   const socket = nodePaths(spec.name).dockerSocket;
   // `kamal proxy remove` prunes the proxy image; put it back so the default proxy boot works offline.
   if (!(await imagePresent(PROXY_IMAGE, socket))) await loadImage(proxyImageTar(), socket);
@@ -157,29 +158,44 @@ async function up(options: UpOptions): Promise<{ info: TestbedInfo; timings: UpT
     await ensureRegistryPassword();
     await ensureSshKey();
   });
-  log('registry and deployer');
-  await timed(phases, 'registry+deployer', async () => {
-    const deployerReady = async () => {
-      const h = await nodeHealth(DEPLOYER);
-      if (!(h.namespaces && h.link === 'up' && h.dockerd === 'running')) await createNode(DEPLOYER);
-    };
-    await Promise.all([ensureRegistry(), deployerReady()]);
+  // Registry, deployer and servers come up side by side; only a cold start (no cached images) makes
+  // the servers wait for the deployer, which makes the images.
+  const deployerSocket = nodePaths(DEPLOYER.name).dockerSocket;
+  const registry = timed(phases, 'registry', ensureRegistry);
+  const deployer = timed(phases, 'deployer', async () => {
+    const h = await nodeHealth(DEPLOYER);
+    if (!(h.namespaces && h.link === 'up' && h.dockerd === 'running')) await createNode(DEPLOYER);
+    await ensureDeployerImages(deployerSocket);
   });
-  log('images');
-  await timed(phases, 'images', () => ensureImages(nodePaths(DEPLOYER.name).dockerSocket));
+  const pushed = timed(phases, 'registry images', async () => {
+    await Promise.all([registry, deployer]);
+    await ensureRegistryImages(deployerSocket);
+  });
   const known = new Set(previous?.servers ?? []);
   const wanted = Array.from({ length: count }, (_, i) => i + 1);
-  log(`servers ${wanted.map((i) => serverSpec(i).name).join(', ')}`);
-  await timed(phases, 'servers', () => Promise.all(wanted.map((i) => ensureServer(serverSpec(i), options.fresh === true || !known.has(i)))));
+  const servers = timed(phases, 'servers', async () => {
+    let seed = cachedServerSeed();
+    if (!seed) {
+      await deployer;
+      log('server seed (kamal-proxy image)');
+      seed = await ensureServerSeed();
+    }
+    const ready = seed;
+    log(`servers ${wanted.map((i) => serverSpec(i).name).join(', ')}`);
+    await Promise.all(wanted.map((i) => ensureServer(serverSpec(i), options.fresh === true || !known.has(i), ready)));
+  });
+  log('registry, deployer and servers');
+  // Wait for every branch, so that nothing still runs when the lock is released, then report the first failure.
+  const failure = (await Promise.allSettled([registry, deployer, pushed, servers])).find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
   const extra = [...known].filter((i) => i > count);
   if (extra.length) {
     log(`removing ${extra.map((i) => serverSpec(i).name).join(', ')}`);
     await timed(phases, 'remove extra servers', () => Promise.all(extra.map((i) => destroyNode(serverSpec(i).name))));
   }
-  const servers = wanted;
   const linked = linkRootDockerSocket();
-  writeState({ version: 1, servers, linkedRootDockerSocket: linked, upSince: previous?.upSince ?? new Date().toISOString() });
-  return { info: info(servers), timings: { totalMs: Math.round(performance.now() - start), phases } };
+  writeState({ version: 1, servers: wanted, linkedRootDockerSocket: linked, upSince: previous?.upSince ?? new Date().toISOString() });
+  return { info: info(wanted), timings: { totalMs: Math.round(performance.now() - start), phases } };
 }
 
 /**
@@ -240,7 +256,7 @@ async function leftoverNodes(): Promise<string[]> {
   for (const f of mountedNsFiles()) names.add(f.slice(paths.nsDir.length + 1).replace(/\.(net|mnt|uts)$/, ''));
   if (existsSync(paths.nodesDir)) for (const d of readdirSync(paths.nodesDir)) names.add(d);
   for (const v of await testbedVeths()) names.add(v.slice('sxtb-'.length));
-  return [...names].filter((n) => n === DEPLOYER.name || serverIndex(n) !== undefined);
+  return [...names].filter((n) => n === DEPLOYER.name || n === TEMPLATE.name || serverIndex(n) !== undefined);
 }
 
 async function down(options: { purge?: boolean }): Promise<void> {
@@ -261,7 +277,6 @@ async function down(options: { purge?: boolean }): Promise<void> {
   for (const f of mountedNsFiles()) await run(['umount', f], { allowFailure: true });
   await releaseNsDir();
   if (cgroupExists(CGROUP_ROOT)) removeCgroup(CGROUP_ROOT);
-  rmSync(paths.registryData, { recursive: true, force: true });
   rmSync(paths.nodesDir, { recursive: true, force: true });
   rmSync(paths.nsDir, { recursive: true, force: true });
   clearState();

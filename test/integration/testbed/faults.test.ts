@@ -109,22 +109,28 @@ test('resetSsh answers SSH with resets and kills open sessions; clearSshFilters 
 });
 
 test('addSshLatency delays new SSH connections by the given time each way; removeSshLatency undoes it', async () => {
-  const baseline = await connectSsh(tb, srv2);
-  const fast = await roundTripMs(baseline);
+  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new Error(`${what}: ${(err as Error).message}`);
+    }
+  };
+  const baseline = await step('connect before the fault', () => connectSsh(tb, srv2));
+  const fast = await step('round trip before the fault', () => roundTripMs(baseline));
   await faults.addSshLatency(srv2, 150);
-  const slowClient = await connectSsh(tb, srv2);
+  const slowClient = await step('connect through the delay', () => connectSsh(tb, srv2));
   try {
-    const slow = await roundTripMs(slowClient);
+    const slow = await step('round trip through the delay', () => roundTripMs(slowClient));
     assert.ok(slow >= 300, `a round trip takes at least 2 × 150 ms with latency (took ${slow.toFixed(0)} ms, ${fast.toFixed(0)} ms without)`);
-    // the connection opened before the fault is not delayed
-    assert.ok((await roundTripMs(baseline)) < 300);
+    const old = await step('round trip on the connection opened before', () => roundTripMs(baseline));
+    assert.ok(old < 300, `the connection opened before the fault is not delayed (took ${old.toFixed(0)} ms)`);
     await faults.removeSshLatency(srv2);
-    const again = await connectSsh(tb, srv2);
-    const after = await roundTripMs(again);
+    const again = await step('connect after removal', () => connectSsh(tb, srv2));
+    const after = await step('round trip after removal', () => roundTripMs(again));
     again.end();
     assert.ok(after < 300, `no delay after removeSshLatency (took ${after.toFixed(0)} ms)`);
-    // a connection opened through the proxy keeps working after the delay is removed
-    const r = await sshExec(slowClient, 'echo alive');
+    const r = await step('the delayed connection after removal', () => sshExec(slowClient, 'echo alive'));
     assert.is(r.stdout.trim(), 'alive');
   } finally {
     slowClient.end();
