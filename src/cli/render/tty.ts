@@ -5,6 +5,7 @@ interface HostLine {
   state: string;
   retries: number;
   startedAt: number;
+  finishedAt?: number;
   failed?: string;
   rolledBack?: boolean;
 }
@@ -24,7 +25,8 @@ export function attachTtyRenderer(bus: EngineBus, stream: NodeJS.WriteStream): (
       const mark = line.failed ? '✖' : line.state === 'idle' ? '·' : '›';
       const retries = line.retries ? `  retries ${line.retries}` : '';
       const rollback = line.rolledBack ? '  rolled back' : '';
-      lines.push(`  ${mark} ${host.padEnd(18)} ${line.state.padEnd(34)}${retries}${rollback}`);
+      const elapsed = `${(((line.finishedAt ?? Date.now()) - line.startedAt) / 1000).toFixed(1)}s`;
+      lines.push(`  ${mark} ${host.padEnd(18)} ${line.state.padEnd(34)} ${elapsed.padStart(6)}${retries}${rollback}`);
     }
     update(lines.join('\n'));
   };
@@ -37,7 +39,11 @@ export function attachTtyRenderer(bus: EngineBus, stream: NodeJS.WriteStream): (
   const offs = [
     bus.on('run.started', (e) => e.hosts.forEach(host)),
     bus.on('stage.started', (e) => (stage = e.stage)),
-    bus.on('host.state', (e) => (host(e.host).state = e.state)),
+    bus.on('host.state', (e) => {
+      const line = host(e.host);
+      line.state = e.state;
+      line.finishedAt = e.state === 'idle' ? Date.now() : undefined;
+    }),
     bus.on('retry', (e) => host(e.host).retries++),
     bus.on('rollback', (e) => (host(e.host).rolledBack = true)),
     bus.on('run.finished', (e) => {
@@ -45,7 +51,8 @@ export function attachTtyRenderer(bus: EngineBus, stream: NodeJS.WriteStream): (
       for (const f of e.failures) if (f.host) host(f.host).failed = f.message;
       const lines = [`${e.ok ? '✔ Deployed' : '✖ Failed'} in ${(e.durationMs / 1000).toFixed(1)}s`];
       for (const [name, line] of hosts) {
-        lines.push(`  ${line.failed ? '✖' : '✔'} ${name.padEnd(18)}${line.retries ? ` retries ${line.retries}` : ''}${line.rolledBack ? ' rolled back' : ''}${line.failed ? `  ${line.failed}` : ''}`);
+        const elapsed = `${(((line.finishedAt ?? Date.now()) - line.startedAt) / 1000).toFixed(1)}s`;
+        lines.push(`  ${line.failed ? '✖' : '✔'} ${name.padEnd(18)} ${elapsed.padStart(6)}${line.retries ? `  retries ${line.retries}` : ''}${line.rolledBack ? '  rolled back' : ''}${line.failed ? `  ${line.failed}` : ''}`);
       }
       update(lines.join('\n'));
       update.done();
