@@ -7,6 +7,8 @@
 //   - runs of non-ASCII characters are kept as they are;
 //   - no secrets at all gives a single `\n` (never an empty file).
 
+import { rubyDumpBody } from './ruby-string.ts';
+
 /** `[environment variable name, secret value]` pairs, in env-file order. */
 export type EnvFileEntries = ReadonlyArray<readonly [name: string, value: string]>;
 
@@ -19,34 +21,6 @@ export function envFileContent(secrets: EnvFileEntries): string {
 export function escapeEnvFileValue(value: string): string {
   const runs = value.match(/[\x00-\x7F]+|[^\x00-\x7F]+/gu) ?? [];
   return runs
-    .map((run) => (/^[\x00-\x7F]/.test(run) ? dumpWithoutQuotes(run).replace(/\\"/g, '"').replace(/\\#/g, '#') : run))
+    .map((run) => (/^[\x00-\x7F]/.test(run) ? rubyDumpBody(run).replace(/\\"/g, '"').replace(/\\#/g, '#') : run))
     .join('');
-}
-
-const DUMP_ESCAPES: Readonly<Record<string, string>> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\f': '\\f',
-  '\v': '\\v',
-  '\b': '\\b',
-  '\x07': '\\a',
-  '\x1b': '\\e',
-};
-
-/** Ruby's String#dump of an ASCII-only string, without the surrounding double quotes. */
-function dumpWithoutQuotes(ascii: string): string {
-  let out = '';
-  for (let index = 0; index < ascii.length; index++) {
-    const char = ascii[index]!;
-    const code = char.charCodeAt(0);
-    const escape = DUMP_ESCAPES[char];
-    if (escape !== undefined) out += escape;
-    else if (char === '#' && /[{$@]/.test(ascii[index + 1] ?? '')) out += '\\#';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
-    else out += char;
-  }
-  return out;
 }

@@ -11,6 +11,7 @@
 //   escapeShellValue(text)     Kamal's escape_shell_value, for the rare caller that needs the text
 
 import type { Command, DoubleQuotedItem, Part, Word } from './command.ts';
+import { rubyDumpBody } from './ruby-string.ts';
 
 export type RenderOptions = {
   /** Show sensitive parts as their redaction (`[REDACTED]`) instead of the real value. */
@@ -172,32 +173,8 @@ export function escapeShellValue(text: string, options: { readonly expand?: bool
     .join('');
 }
 
-const DUMP_ESCAPES: Readonly<Record<string, string>> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\f': '\\f',
-  '\v': '\\v',
-  '\b': '\\b',
-  '\x07': '\\a',
-  '\x1b': '\\e',
-};
-
-/** Ruby's String#dump for an ASCII-only string. */
 function rubyDump(ascii: string): string {
-  let out = '"';
-  for (let index = 0; index < ascii.length; index++) {
-    const char = ascii[index]!;
-    const code = char.charCodeAt(0);
-    const escape = DUMP_ESCAPES[char];
-    if (escape !== undefined) out += escape;
-    else if (char === '#' && /[{$@]/.test(ascii[index + 1] ?? '')) out += '\\#';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
-    else out += char;
-  }
-  return `${out}"`;
+  return `"${rubyDumpBody(ascii)}"`;
 }
 
 // ---------------------------------------------------------------------------------------------
