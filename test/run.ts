@@ -101,6 +101,15 @@ for (const r of await pool(unitFiles, parallel, runTestFile)) {
   report(r);
   results.push(r);
 }
+// Integration tests need the testbed's packages and programs (Docker, sshd, the registry,
+// kamal-proxy, buildx); the install is idempotent and quick when everything is there. The tests
+// themselves bring the testbed up if it is not.
+if (integrationFiles.length > 0) {
+  const { code, output } = await runProcess('bash', ['test/testbed/install.sh']);
+  const install: FileResult = { file: 'testbed install (test/testbed/install.sh)', passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, output, crashed: false };
+  report(install);
+  results.push(install);
+}
 // Integration tests share the testbed's servers, so they run one file at a time.
 for (const file of integrationFiles) {
   const r = await runTestFile(file);
