@@ -79,6 +79,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed pipe (`… | head`) must not kill an `up` or `down` halfway.
+process.stdout.on('error', () => undefined);
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {

@@ -141,9 +141,12 @@ function tail(file: string, lines = 15): string {
 }
 
 export async function startDockerd(p: NodePaths): Promise<void> {
-  spawnDaemon(p, ['dockerd', '--config-file', '/etc/docker/daemon.json'], p.dockerdLog);
+  const pid = spawnDaemon(p, ['dockerd', '--config-file', '/etc/docker/daemon.json'], p.dockerdLog);
   try {
-    await waitFor(`dockerd in ${p.dir}`, 30_000, () => pingDocker(p.dockerSocket, 500), 25);
+    await waitFor(`dockerd in ${p.dir}`, 30_000, async () => {
+      if (!alive(pid)) throw new TestbedError(`dockerd in ${p.dir} exited during start-up`);
+      return pingDocker(p.dockerSocket, 500);
+    });
   } catch (err) {
     throw new TestbedError(`${(err as Error).message}\ndockerd log:\n${tail(p.dockerdLog)}`);
   }
@@ -158,9 +161,12 @@ export async function stopDockerd(p: NodePaths): Promise<void> {
 }
 
 export async function startSshd(spec: NodeSpec, p: NodePaths): Promise<void> {
-  spawnDaemon(p, ['/usr/sbin/sshd', '-D', '-f', p.sshdConfig, '-E', p.sshdLog], p.sshdLog);
+  const pid = spawnDaemon(p, ['/usr/sbin/sshd', '-D', '-f', p.sshdConfig, '-E', p.sshdLog], p.sshdLog);
   try {
-    await waitFor(`sshd on ${spec.ip}:22`, 10_000, async () => (await readBanner(spec.ip, 22, 500))?.startsWith('SSH-2.0') ?? false, 20);
+    await waitFor(`sshd on ${spec.ip}:22`, 10_000, async () => {
+      if (!alive(pid)) throw new TestbedError(`sshd on ${spec.name} exited during start-up`);
+      return (await readBanner(spec.ip, 22, 500))?.startsWith('SSH-2.0') ?? false;
+    }, 20);
   } catch (err) {
     throw new TestbedError(`${(err as Error).message}\nsshd log:\n${tail(p.sshdLog)}`);
   }
@@ -254,10 +260,6 @@ export async function nodeHealth(spec: NodeSpec): Promise<NodeHealth> {
     delayProxy: delayProxyPids(p).length > 0,
     unhealthyApp: existsSync(join(p.faults, UNHEALTHY_FILE)),
   };
-}
-
-export function isPristine(h: NodeHealth): boolean {
-  return h.namespaces && h.link === 'up' && h.dockerd === 'running' && h.sshd !== 'down' && h.faultRules === 0 && !h.delayProxy && !h.unhealthyApp;
 }
 
 /** Undoes every fault on a node whose namespaces still exist; recreates it when it is beyond that. */

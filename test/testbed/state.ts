@@ -1,6 +1,6 @@
 // The testbed's record of itself (which servers exist) and a machine-wide lock, so that `up`,
 // `down` and tests in other processes never work on the testbed at the same time.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paths, STATE_DIR } from './layout.ts';
 import { alive } from './namespaces.ts';
@@ -27,8 +27,7 @@ export function readState(): TestbedState | undefined {
 export function writeState(state: TestbedState): void {
   mkdirSync(STATE_DIR, { recursive: true });
   writeFileSync(`${paths.state}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
-  writeFileSync(paths.state, readFileSync(`${paths.state}.tmp`));
-  rmSync(`${paths.state}.tmp`, { force: true });
+  renameSync(`${paths.state}.tmp`, paths.state);
 }
 
 export function clearState(): void {

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import {
   BASE_IMAGE, BRIDGE, BRIDGE_IP, CGROUP_ROOT, CUSTOM_PROXY_IMAGE, DEPLOYER, FAULTS_DIR_IN_SERVER, nodePaths, paths, PROXY_IMAGE,
-  REGISTRY_BASE_IMAGE, REGISTRY_HOST, REGISTRY_USER, serverIndex, serverSpec, STATE_DIR, SUBNET, TEMPLATE, UNHEALTHY_FILE,
+  REGISTRY_BASE_IMAGE, REGISTRY_HOST, REGISTRY_USER, serverIndex, serverSpec, STATE_DIR, SUBNET, TEMPLATE,
 } from './layout.ts';
 import type { NodeSpec } from './layout.ts';
 import { run, succeeds, TestbedError } from './exec.ts';
@@ -11,7 +11,7 @@ import { checkSubnetFree, ensureBridge, ensureForwardDrop, linkExists, removeBri
 import { ensureNsDir, mountedNsFiles, releaseNsDir } from './namespaces.ts';
 import { ensureCa, ensureRegistryPassword, ensureSshKey, registryPassword } from './credentials.ts';
 import { ensureRegistry, probeRegistry, registryRunning, stopRegistry } from './registry.ts';
-import { createNode, destroyNode, isPristine, nodeHealth, repairNode } from './node.ts';
+import { createNode, destroyNode, nodeHealth, repairNode } from './node.ts';
 import type { NodeHealth } from './node.ts';
 import { cachedServerSeed, ensureDeployerImages, ensureRegistryImages, ensureServerSeed, imagePresent, loadImage, proxyImageTar } from './images.ts';
 import { clearState, readState, withLock, writeState } from './state.ts';
@@ -161,6 +161,7 @@ async function up(options: UpOptions): Promise<{ info: TestbedInfo; timings: UpT
   // Registry, deployer and servers come up side by side; only a cold start (no cached images) makes
   // the servers wait for the deployer, which makes the images.
   const deployerSocket = nodePaths(DEPLOYER.name).dockerSocket;
+  log('registry, deployer and servers');
   const registry = timed(phases, 'registry', ensureRegistry);
   const deployer = timed(phases, 'deployer', async () => {
     const h = await nodeHealth(DEPLOYER);
@@ -184,7 +185,6 @@ async function up(options: UpOptions): Promise<{ info: TestbedInfo; timings: UpT
     log(`servers ${wanted.map((i) => serverSpec(i).name).join(', ')}`);
     await Promise.all(wanted.map((i) => ensureServer(serverSpec(i), options.fresh === true || !known.has(i), ready)));
   });
-  log('registry, deployer and servers');
   // Wait for every branch, so that nothing still runs when the lock is released, then report the first failure.
   const failure = (await Promise.allSettled([registry, deployer, pushed, servers])).find((r) => r.status === 'rejected');
   if (failure) throw failure.reason;
@@ -291,8 +291,4 @@ export async function teardown(options: { purge?: boolean } = {}): Promise<void>
     return;
   }
   await withLock(() => down(options));
-}
-
-export function unhealthyFilePath(serverName: string): string {
-  return `${nodePaths(serverName).faults}/${UNHEALTHY_FILE}`;
 }
