@@ -46,3 +46,12 @@ export function resolveVersion({ declared, env, cwd, buildsFromClone }: VersionS
 export function abbreviatedVersion(version: string): string {
   return version.includes('_') ? version : version.slice(0, 7);
 }
+
+// The top of the git work tree containing `cwd`, if any.
+export function gitRoot(cwd: string): string | undefined {
+  return git(cwd, ['rev-parse', '--show-toplevel']) || undefined;
+}
+
+export function gitRevision(cwd: string): string | undefined {
+  return git(cwd, ['rev-parse', 'HEAD']) || undefined;
+}

@@ -20,10 +20,11 @@ import {
   removeBuilder,
   usesGitClone,
 } from '../../commands/builder.ts';
-import { argv, docker, raw } from '../../commands/command.ts';
+import { docker, raw } from '../../commands/command.ts';
 import { login } from '../../commands/registry.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
+import { gitRevision, gitRoot } from '../git.ts';
 import { runHook } from '../hooks.ts';
 
 // `build push` on the operator's machine, as Kamal 2.6.0 runs it before the lock: check Docker and
@@ -38,8 +39,8 @@ export async function buildAndPush(env: StepEnv): Promise<void> {
   await local.exec(login({ registry: config.registry, secrets: (name) => env.secrets.get(name) }));
   await runHook(env, { name: 'pre-build', hosts: env.selection.hosts, lock: false });
 
-  const inGit = env.dryRun ? config.builder.context === undefined : (await gitRoot(env)) !== undefined;
-  const directory = usesGitClone(config.builder, inGit) ? await prepareClone(env) : resolve(config.cwd);
+  const root = gitRoot(resolve(config.cwd));
+  const directory = usesGitClone(config.builder, root !== undefined) ? await prepareClone(env, root as string) : resolve(config.cwd);
 
   const arch = env.dryRun ? 'amd64' : dockerArch((await local.exec(docker('info', '--format', raw("'{{.Architecture}}'")), { check: false })).stdout.trim());
   const kind = builderKind(config, arch);
@@ -69,19 +70,18 @@ export async function buildAndPush(env: StepEnv): Promise<void> {
   }
 }
 
-async function gitRoot(env: StepEnv): Promise<string | undefined> {
-  const result = await env.local.exec(argv('git', 'rev-parse', '--show-toplevel'), { check: false, cwd: env.config.cwd });
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
-}
-
-// Builds from a clean clone of HEAD in the temp folder, reusing it when it is already there.
-async function prepareClone(env: StepEnv): Promise<string> {
+// Builds from a clean clone of HEAD in the temp folder, reusing it when it is already there. A dry
+// run shows the clone and touches no file.
+async function prepareClone(env: StepEnv, root: string): Promise<string> {
   const { local, config } = env;
-  const root = (await gitRoot(env)) as string;
   const pwd = resolve(config.cwd);
   const clone = cloneDirectory(tmpdir(), config.service, createHash('sha256').update(pwd).digest('hex'));
   const directory = buildDirectory(clone, root, pwd);
-  const revision = (await local.exec(argv('git', 'rev-parse', 'HEAD'), { cwd: pwd })).stdout.trim();
+  if (env.dryRun) {
+    await local.exec(gitClone({ gitRoot: root, cloneDirectory: clone }));
+    return directory;
+  }
+  const revision = gitRevision(pwd) ?? '';
   const fresh = async () => {
     rmSync(clone, { recursive: true, force: true });
     mkdirSync(clone, { recursive: true });
