@@ -181,10 +181,12 @@ async function stopOldVersion(env: StepEnv, host: string, role: RoleConfig, vers
 async function rollBack(env: StepEnv, host: string, role: RoleConfig, version: string, oldVersion?: string): Promise<void> {
   const t = env.transport(host);
   await audit(env, host, `Failed to boot app version ${version}, ${oldVersion ? `kept version ${oldVersion}` : 'no previous version to keep'}`, role.name);
-  const logs = await t.exec(app.appLogs(env.config, role, { containerId: app.containerIdForVersion(env.config, role, version), lines: 50 }), { check: false });
-  if (logs.stdout.trim()) env.bus.emit('log', { level: 'error', host, message: `${role.name} ${version} logs:\n${env.secrets.redact(logs.stdout.trim())}`, at: Date.now() });
   const newId = await containerId(env, host, role, version);
-  await t.exec(app.appStop(env.config, role, version), { check: false });
+  if (newId) {
+    const logs = await t.exec(app.appLogs(env.config, role, { containerId: app.containerIdForVersion(env.config, role, version), lines: 50 }), { check: false });
+    if (logs.stdout.trim()) env.bus.emit('log', { level: 'error', host, message: `${role.name} ${version} logs:\n${env.secrets.redact(logs.stdout.trim())}`, at: Date.now() });
+    await t.exec(app.appStop(env.config, role, version), { check: false });
+  }
   if (!oldVersion) return;
   await t.exec(app.appStart(env.config, role, oldVersion), { check: false });
   if (!role.runsProxy) return;
