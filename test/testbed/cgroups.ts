@@ -57,13 +57,19 @@ function dirs(rel: string): string[] {
   return cgroupLayout().hierarchies.map((h) => join(h.mountPoint, rel));
 }
 
-/** Creates `rel` (e.g. "sextant-testbed/srv1") in every hierarchy. */
+/**
+ * Creates `rel` (e.g. "sextant-testbed/srv1/daemons") in every hierarchy. In cgroup v2 the
+ * controllers are delegated down to `rel`'s parent, so `rel` must be a leaf for processes.
+ */
 export function createCgroup(rel: string): void {
   const layout = cgroupLayout();
   for (const h of layout.hierarchies) {
     let path = h.mountPoint;
-    for (const part of rel.split('/')) {
+    const parts = rel.split('/');
+    parts.forEach((part) => {
       const parent = path;
+      // In v2, a child only gets the controllers its parent delegates.
+      if (layout.version === 2) enableV2Controllers(parent);
       path = join(path, part);
       if (!existsSync(path)) mkdirSync(path);
       // A v1 cpuset cgroup accepts no process until its cpus and mems are set.
@@ -74,13 +80,8 @@ export function createCgroup(rel: string): void {
           }
         }
       }
-      // In v2, a child only gets controllers its parent delegates.
-      if (layout.version === 2 && path !== join(h.mountPoint, rel)) {
-        enableV2Controllers(path);
-      }
-    }
+    });
   }
-  if (layout.version === 2) enableV2Controllers(primary().mountPoint);
 }
 
 function enableV2Controllers(dir: string): void {

@@ -123,6 +123,9 @@ export function nodePaths(name: string) {
     utsns: join(paths.nsDir, `${name}.uts`),
     veth: `sxtb-${name}`.slice(0, 15),
     cgroup: `${CGROUP_ROOT}/${name}`,
+    // The node's daemons sit in a leaf below it and dockerd's containers beside them: cgroup v2
+    // allows controllers for children only in a cgroup that holds no process itself.
+    daemonCgroup: `${CGROUP_ROOT}/${name}/daemons`,
   };
 }
 

@@ -99,7 +99,7 @@ export interface DaemonOptions {
  */
 export function spawnDaemon(p: NodePaths, argv: string[], log: string, options: DaemonOptions = {}): number {
   const enter = options.fullNode === false ? inNodeNet(p) : inNode(p);
-  const script = `${joinCgroupScript(p.cgroup)}\nexec "$@"`;
+  const script = `${joinCgroupScript(p.daemonCgroup)}\nexec "$@"`;
   const fd = openSync(log, 'a');
   try {
     const child = spawn('sh', ['-c', script, 'sh', ...enter, ...argv], {

@@ -182,7 +182,7 @@ export async function createNode(spec: NodeSpec, seed?: string): Promise<void> {
   await prepareFiles(spec, p, seed);
   await createNamespaces(spec, p);
   await createVeth(spec, p);
-  createCgroup(p.cgroup);
+  createCgroup(p.daemonCgroup);
   const starts = [startDockerd(p)];
   if (spec.kind === 'server') starts.push(startSshd(spec, p));
   await Promise.all(starts);
