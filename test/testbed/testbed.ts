@@ -1,5 +1,7 @@
 // Bringing the whole testbed up, reporting on it, and taking it down without leaving anything.
 import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BASE_IMAGE, BRIDGE, BRIDGE_IP, CGROUP_ROOT, CUSTOM_PROXY_IMAGE, DEPLOYER, FAULTS_DIR_IN_SERVER, nodePaths, paths, PROXY_IMAGE,
   REGISTRY_BASE_IMAGE, REGISTRY_HOST, REGISTRY_USER, serverIndex, serverSpec, STATE_DIR, SUBNET, TEMPLATE,
@@ -88,16 +90,32 @@ function info(serverIndices: number[]): TestbedInfo {
   };
 }
 
-async function preflight(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new TestbedError('the testbed needs root (namespaces, veths, cgroups, iptables)');
+/** What the testbed needs on this machine and does not find. */
+async function missingPieces(): Promise<string[]> {
   const missing: string[] = [];
   const pathDirs = (process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
   for (const cmd of ['dockerd', 'docker', 'docker-registry', 'containerd', 'runc', 'iptables', 'htpasswd', 'openssl', 'nsenter', 'unshare', 'ssh-keygen', 'ip', 'tar', 'cp']) {
     if (!pathDirs.some((d) => d && existsSync(`${d}/${cmd}`))) missing.push(cmd);
   }
   for (const file of ['/usr/sbin/sshd', '/bin/busybox', paths.kamalProxyBinary]) if (!existsSync(file)) missing.push(file);
-  if (missing.length) throw new TestbedError(`missing ${missing.join(', ')}: run \`bash test/testbed/install.sh\` as root first`);
-  if (!(await succeeds(['docker', 'buildx', 'version']))) throw new TestbedError('`docker buildx version` fails: run `bash test/testbed/install.sh` as root first');
+  if (missing.length === 0 && !(await succeeds(['docker', 'buildx', 'version']))) missing.push('docker buildx');
+  return missing;
+}
+
+const installScript = join(dirname(fileURLToPath(import.meta.url)), 'install.sh');
+
+/** Checks the machine; on a fresh one, runs install.sh first (Debian packages, kamal-proxy, buildx). */
+async function preflight(log: (line: string) => void): Promise<void> {
+  if (process.getuid?.() !== 0) throw new TestbedError('the testbed needs root (namespaces, veths, cgroups, iptables)');
+  const missing = await missingPieces();
+  if (missing.length === 0) return;
+  log(`missing ${missing.join(', ')}: running bash ${installScript} (minutes on a fresh machine)`);
+  const install = await run(['bash', installScript], { allowFailure: true, timeoutMs: 30 * 60_000 });
+  const still = await missingPieces();
+  if (install.code !== 0 || still.length > 0) {
+    const tailOf = (text: string) => text.trim().split('\n').slice(-15).join('\n');
+    throw new TestbedError(`the testbed cannot start: ${still.length ? `missing ${still.join(', ')}` : 'install failed'} after bash ${installScript} (exit ${install.code}):\n${tailOf(install.stderr || install.stdout)}`);
+  }
 }
 
 async function timed<T>(phases: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
@@ -144,7 +162,7 @@ async function up(options: UpOptions): Promise<{ info: TestbedInfo; timings: UpT
   const log = options.log ?? (() => undefined);
   const phases: Record<string, number> = {};
   const start = performance.now();
-  await timed(phases, 'preflight', preflight);
+  await timed(phases, 'preflight', () => preflight(log));
   const previous = readState();
   await timed(phases, 'network', async () => {
     if (!(await linkExists(BRIDGE))) await checkSubnetFree();
