@@ -12,6 +12,6 @@ export { fnmatch, filterSpecificItems } from './fnmatch.ts';
 export { deployJsonSchema } from './json-schema.ts';
 export { configurationReference } from './docs.ts';
 export { deploySchema } from './schema/root.ts';
-export { KAMAL_VERSION, compareGemVersions } from './version.ts';
+export { KAMAL_VERSION, compareGemVersions, isGemVersion } from './version.ts';
 export { renderErb } from './erb.ts';
 export type * from './types.ts';

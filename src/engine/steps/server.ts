@@ -1,11 +1,12 @@
 import * as auditor from '../../commands/auditor.ts';
-import { firstMirror, NO_MIRROR_PATTERN, pullImage, removeImage, validateImage, absoluteImage } from '../../commands/builder.ts';
+import { firstMirror, NO_MIRROR_PATTERN, pullImage, removeImage, validateImage } from '../../commands/builder.ts';
 import { createNetwork } from '../../commands/docker.ts';
 import * as lock from '../../commands/lock.ts';
 import { ensureAppsConfigDirectory, MINIMUM_PROXY_VERSION, proxyVersionProbe, startOrRunProxy } from '../../commands/proxy.ts';
 import { pruneContainers, pruneImages } from '../../commands/prune.ts';
 import { login } from '../../commands/registry.ts';
 import { dockerInstalled, ensureRunDirectory, installDocker, superuser } from '../../commands/server.ts';
+import { compareGemVersions, isGemVersion } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { CommandFailed, RemoteError } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
@@ -96,13 +97,12 @@ export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
   await t.exec(startOrRunProxy());
 }
 
-export function olderVersion(version: string, minimum: string): boolean {
-  const parse = (v: string) => v.replace(/^v/, '').split('.').map((n) => Number.parseInt(n, 10) || 0);
-  const [a, b] = [parse(version), parse(minimum)];
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
-  }
-  return false;
+
+// Kamal compares kamal-proxy tags as gem versions without the `v`; a tag that is no version at all
+// (`latest`) makes Kamal crash, and is let through here.
+function olderVersion(version: string, minimum: string): boolean {
+  const [a, b] = [version.replace(/^v/, ''), minimum.replace(/^v/, '')];
+  return isGemVersion(a) && compareGemVersions(a, b) < 0;
 }
 
 export async function prune(env: StepEnv, host: string): Promise<void> {
@@ -121,9 +121,4 @@ export async function bootstrap(env: StepEnv, host: string): Promise<void> {
     throw new UserError(`Docker is not installed on ${host} and can't be automatically installed without having root access and either \`wget\` or \`curl\`. Install Docker manually: https://docs.docker.com/engine/install/`);
   }
   await t.exec(installDocker());
-}
-
-export async function tagLatest(env: StepEnv, host: string, tag: () => import('../../commands/command.ts').Command): Promise<void> {
-  await audit(env, host, `Tagging ${absoluteImage(env.config, env.version)} as the latest image`);
-  await env.transport(host).exec(tag());
 }
