@@ -111,13 +111,22 @@ const deploySetup = setup({
 
 const currentStage = (context: DeployContext): Stage | undefined => context.plan.stages[context.stageIndex];
 
-// A server stage: RUN goes to each host the plan names for it; done when all have reported.
-function hostStageState(stage: HostStage) {
+const group = (context: DeployContext): string[] => context.plan.bootGroups[context.groupIndex] ?? [];
+
+type DeployAction = 'advance' | 'noteLockTaken' | 'noteLockReleased';
+
+// Sends one event to each of some hosts and waits until every one has reported; any failure then
+// goes to `failing`, as a failed `on(hosts)` block does in Kamal.
+function awaitingHosts(
+  hosts: (context: DeployContext) => string[],
+  event: { type: 'RUN'; stage: HostStage } | { type: 'BOOT' },
+  done: { target: string; actions?: DeployAction[] },
+) {
   return deploySetup.createStateConfig({
     entry: enqueueActions(({ context, enqueue }) => {
-      const hosts = context.plan.stageHosts[stage] ?? [];
-      enqueue.assign({ pending: hosts });
-      for (const host of hosts) enqueue.sendTo(host, { type: 'RUN', stage });
+      const list = hosts(context);
+      enqueue.assign({ pending: list });
+      for (const host of list) enqueue.sendTo(host, event);
     }),
     on: {
       'HOST.DONE': { actions: 'hostReported' },
@@ -125,16 +134,29 @@ function hostStageState(stage: HostStage) {
     },
     always: [
       { guard: and(['allReported', 'anyFailed']), target: '#deploy.failing' },
-      {
-        guard: 'allReported',
-        target: '#deploy.dispatch',
-        actions: [
-          'advance',
-          ...(stage === 'lock' ? (['noteLockTaken'] as const) : []),
-          ...(stage === 'unlock' ? (['noteLockReleased'] as const) : []),
-        ],
-      },
+      { guard: 'allReported', target: done.target, actions: done.actions ?? [] },
     ],
+  });
+}
+
+// A server stage: RUN goes to each host the plan names for it.
+function hostStageState(stage: HostStage) {
+  const lockActions: DeployAction[] = stage === 'lock' ? ['noteLockTaken'] : stage === 'unlock' ? ['noteLockReleased'] : [];
+  return awaitingHosts((context) => context.plan.stageHosts[stage] ?? [], { type: 'RUN', stage }, {
+    target: '#deploy.dispatch',
+    actions: ['advance', ...lockActions],
+  });
+}
+
+// pre-app-boot / post-app-boot around one boot group, with the group's hosts in KAMAL_HOSTS.
+function groupHookState(name: 'pre-app-boot' | 'post-app-boot', next: string) {
+  return deploySetup.createStateConfig({
+    invoke: {
+      src: 'hook',
+      input: ({ context }) => ({ name, hosts: group(context), lock: context.lockHeld }),
+      onDone: next,
+      onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage: name } } },
+    },
   });
 }
 
@@ -149,7 +171,6 @@ function hookStageState(stage: Stage) {
   });
 }
 
-const group = (context: DeployContext): string[] => context.plan.bootGroups[context.groupIndex] ?? [];
 
 export const deployMachine = deploySetup.createMachine({
   id: 'deploy',
@@ -229,36 +250,9 @@ export const deployMachine = deploySetup.createMachine({
         nextGroup: {
           always: [{ guard: 'allGroupsBooted', target: '#deploy.dispatch', actions: 'advance' }, { target: 'preAppBoot' }],
         },
-        preAppBoot: {
-          invoke: {
-            src: 'hook',
-            input: ({ context }) => ({ name: 'pre-app-boot' as const, hosts: group(context), lock: context.lockHeld }),
-            onDone: 'booting',
-            onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage: 'pre-app-boot' } } },
-          },
-        },
-        booting: {
-          entry: enqueueActions(({ context, enqueue }) => {
-            enqueue.assign({ pending: group(context) });
-            for (const host of group(context)) enqueue.sendTo(host, { type: 'BOOT' });
-          }),
-          on: {
-            'HOST.DONE': { actions: 'hostReported' },
-            'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
-          },
-          always: [
-            { guard: and(['allReported', 'anyFailed']), target: '#deploy.failing' },
-            { guard: 'allReported', target: 'postAppBoot' },
-          ],
-        },
-        postAppBoot: {
-          invoke: {
-            src: 'hook',
-            input: ({ context }) => ({ name: 'post-app-boot' as const, hosts: group(context), lock: context.lockHeld }),
-            onDone: 'bootWait',
-            onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage: 'post-app-boot' } } },
-          },
-        },
+        preAppBoot: groupHookState('pre-app-boot', 'booting'),
+        booting: awaitingHosts(group, { type: 'BOOT' }, { target: 'postAppBoot' }),
+        postAppBoot: groupHookState('post-app-boot', 'bootWait'),
         // boot.wait seconds after every group, the last one included, as Kamal does.
         bootWait: {
           entry: assign({ waitUntil: ({ context }) => Date.now() + (context.plan.bootWaitSeconds ?? 0) * 1000 }),

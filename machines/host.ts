@@ -1,6 +1,6 @@
 import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
 import type { HostStage, RetryPolicy, RolePlan, StepFailure } from './plan.ts';
-import { backoffDelayMs, failureKind, failureMessage, sleepUntil } from './retry.ts';
+import { canRetry, failureKind, failureMessage, firstAttempt, nextAttempt, sleepUntil } from './retry.ts';
 import { roleSwapMachine, type Barrier, type RoleSwapOutput } from './role-swap.ts';
 
 // One server's share of a deployment. The deployment sends it one stage at a time (RUN) and
@@ -59,17 +59,13 @@ const hostSetup = setup({
     sleepUntil,
   },
   guards: {
-    canRetry: ({ context, event }) =>
-      failureKind((event as { error?: unknown }).error) === 'transient' && context.attempt < context.retry.attempts,
+    canRetry,
     allRolesSwapped: ({ context }) => context.roleIndex >= context.roles.length,
     swapSucceeded: ({ event }) => (event as unknown as { output: RoleSwapOutput }).output.ok,
   },
   actions: {
-    firstAttempt: assign({ attempt: 1, retryAt: undefined, failure: undefined }),
-    scheduleRetry: assign(({ context }) => ({
-      retryAt: Date.now() + backoffDelayMs(context.attempt, context.retry, Math.random()),
-      attempt: context.attempt + 1,
-    })),
+    firstAttempt: assign({ ...firstAttempt, failure: undefined }),
+    scheduleRetry: assign(({ context }) => nextAttempt({ context })),
     reportDone: sendParent(({ context }): HostReport => ({
       type: 'HOST.DONE',
       host: context.host,

@@ -21,3 +21,20 @@ export function failureMessage(error: unknown): string {
 export const sleepUntil = fromPromise<void, { until: number }>(async ({ input }) => {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, input.until - Date.now())));
 });
+
+// The guard and the context updates every retrying machine shares (host, role-swap).
+export interface RetryContext {
+  attempt: number;
+  retryAt?: number;
+  retry: RetryPolicy;
+}
+
+export const canRetry = ({ context, event }: { context: RetryContext; event: unknown }): boolean =>
+  failureKind((event as { error?: unknown }).error) === 'transient' && context.attempt < context.retry.attempts;
+
+export const firstAttempt = { attempt: 1, retryAt: undefined } as const;
+
+export const nextAttempt = ({ context }: { context: RetryContext }) => ({
+  retryAt: Date.now() + backoffDelayMs(context.attempt, context.retry, Math.random()),
+  attempt: context.attempt + 1,
+});

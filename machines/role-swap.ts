@@ -1,6 +1,6 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { RetryPolicy, StepFailure } from './plan.ts';
-import { backoffDelayMs, failureKind, failureMessage, sleepUntil } from './retry.ts';
+import { canRetry, failureKind, failureMessage, firstAttempt, nextAttempt, sleepUntil } from './retry.ts';
 
 // Swaps one role on one host to the new version, as Kamal's app boot does:
 //   prepare      rename a clashing container, note the running (old) version
@@ -79,17 +79,13 @@ const roleSwapSetup = setup({
     sleepUntil,
   },
   guards: {
-    canRetry: ({ context, event }) =>
-      failureKind((event as { error?: unknown }).error) === 'transient' && context.attempt < context.retry.attempts,
+    canRetry,
     barrierOpen: ({ context }) => context.barrier === 'none' || context.barrier === 'open',
     barrierClosed: ({ context }) => context.barrier === 'closed',
   },
   actions: {
-    firstAttempt: assign({ attempt: 1, retryAt: undefined }),
-    scheduleRetry: assign(({ context }) => ({
-      retryAt: Date.now() + backoffDelayMs(context.attempt, context.retry, Math.random()),
-      attempt: context.attempt + 1,
-    })),
+    firstAttempt: assign(firstAttempt),
+    scheduleRetry: assign(({ context }) => nextAttempt({ context })),
     recordOldVersion: assign({
       oldVersion: ({ event }) => (event as unknown as { output: SwapStepOutput }).output.oldVersion,
     }),
