@@ -1,0 +1,124 @@
+// The ssh2 transport against the testbed's real sshd: one reused connection per host, streamed
+// output and exit codes, uploads with their mode, a bastion, and how failures are classified.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { argv, script } from '../../../src/commands/command.ts';
+import { CommandFailed, RemoteError } from '../../../src/remote/failures.ts';
+import { SshPool, type SshSettings } from '../../../src/remote/ssh.ts';
+import { ensureTestbed, faults } from '../../testbed/index.ts';
+
+const testbed = await ensureTestbed({ servers: 3 });
+const [srv1, srv2] = testbed.servers.map((s) => s.ip) as [string, string];
+const settings = (more: Partial<SshSettings> = {}): SshSettings => ({
+  user: 'root',
+  port: 22,
+  keys: [testbed.sshKeyPath],
+  keysOnly: true,
+  maxConcurrentStarts: 30,
+  poolIdleTimeoutSeconds: 900,
+  connectTimeoutSeconds: 5,
+  ...more,
+});
+
+test('commands share one connection per host; output streams; exit codes come back', async () => {
+  const pool = new SshPool(settings());
+  try {
+    const t = pool.transport(srv1);
+    const clients = new Set<string>();
+    for (let i = 0; i < 5; i++) clients.add((await t.exec(script('echo $SSH_CLIENT'))).stdout.trim());
+    assert.is(clients.size, 1, `one TCP connection (source ip and port) for every command: ${[...clients].join(' | ')}`);
+    const chunks: string[] = [];
+    const streamed = await t.exec(script('echo one; sleep 0.2; echo two >&2; echo three'), { onOutput: (stream, text) => chunks.push(`${stream}:${text.trim()}`) });
+    assert.is(streamed.stdout, 'one\nthree\n');
+    assert.is(streamed.stderr, 'two\n');
+    assert.ok(chunks.includes('stdout:one') && chunks.includes('stderr:two'));
+    const failed = await t.exec(script('echo nope >&2; exit 3'), { check: false });
+    assert.equal([failed.exitCode, failed.stderr], [3, 'nope\n']);
+    try {
+      await t.exec(argv('false'));
+      assert.unreachable('a non-zero exit throws');
+    } catch (error) {
+      assert.instance(error, CommandFailed);
+      assert.is((error as CommandFailed).kind, 'permanent', 'a command that ran and said no is not retried');
+    }
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+test('uploads land with the requested mode, also over an existing file', async () => {
+  const pool = new SshPool(settings());
+  try {
+    const t = pool.transport(srv1);
+    await t.exec(script('rm -rf .sextant-test && mkdir -p .sextant-test && touch .sextant-test/app.env && chmod 644 .sextant-test/app.env'));
+    await t.upload('.sextant-test/app.env', 'SECRET=x\n', 0o600);
+    await t.uploadDirectory('.sextant-test', 'v1', { '404.html': 'nope', '500.html': 'oops' }, 0o700);
+    const listing = (await t.exec(script("stat -c '%a %n' .sextant-test/app.env .sextant-test/v1 .sextant-test/v1/404.html .sextant-test/v1/500.html && cat .sextant-test/app.env"))).stdout;
+    assert.is(listing, '600 .sextant-test/app.env\n700 .sextant-test/v1\n700 .sextant-test/v1/404.html\n700 .sextant-test/v1/500.html\nSECRET=x\n');
+    await t.exec(script('rm -rf .sextant-test'));
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+test('ssh.proxy: a host is reached through a bastion', async () => {
+  const pool = new SshPool(settings({ proxy: `root@${srv1}` }));
+  try {
+    const seen = (await pool.transport(srv2).exec(script('echo $SSH_CLIENT; cat /etc/hostname'))).stdout.trim().split('\n');
+    assert.is(seen[0]?.split(' ')[0], srv1, 'srv2 sees the connection coming from the bastion');
+    assert.is(seen[1], testbed.servers[1]?.name);
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+test('a refused connection is transient; a refused key is permanent', async () => {
+  await faults.stopSshd(srv2);
+  try {
+    const pool = new SshPool(settings());
+    try {
+      await pool.transport(srv2).exec(script('true'));
+      assert.unreachable('sshd is stopped');
+    } catch (error) {
+      assert.instance(error, RemoteError);
+      assert.is((error as RemoteError).kind, 'transient', String(error));
+    } finally {
+      await pool.closeAll();
+    }
+  } finally {
+    await faults.startSshd(srv2);
+  }
+  const stranger = new SshPool(settings({ keys: [], keyData: [], keysOnly: true }));
+  try {
+    await stranger.transport(srv2).exec(script('true'));
+    assert.unreachable('no key, no entry');
+  } catch (error) {
+    assert.instance(error, RemoteError);
+    assert.is((error as RemoteError).kind, 'permanent', String(error));
+  } finally {
+    await stranger.closeAll();
+  }
+});
+
+test('a connection that breaks is dropped, and the next command connects again', async () => {
+  const pool = new SshPool(settings());
+  try {
+    const t = pool.transport(srv2);
+    const before = (await t.exec(script('echo $SSH_CLIENT'))).stdout;
+    await faults.resetSsh(srv2);
+    try {
+      await t.exec(script('sleep 1; echo late'));
+      assert.unreachable('the reset breaks the command');
+    } catch (error) {
+      assert.is((error as RemoteError).kind, 'transient', String(error));
+    } finally {
+      await faults.clearSshFilters(srv2);
+    }
+    const after = (await t.exec(script('echo $SSH_CLIENT'))).stdout;
+    assert.is.not(after, before, 'a new connection (another source port)');
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+test.run();
