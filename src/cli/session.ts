@@ -74,7 +74,9 @@ export async function withSession<T>(
   } catch (error) {
     // Whatever went wrong, no secret value reaches the terminal.
     const message = secrets.redact(error instanceof Error ? error.message : String(error));
-    throw error instanceof UserError || (error as { kind?: string })?.kind ? new UserError(message) : Object.assign(new Error(message), { stack: secrets.redact((error as Error)?.stack ?? message) });
+    // User errors and classified remote failures print without a stack; a bug keeps its stack.
+    if (error instanceof UserError || (error as { kind?: string })?.kind) throw new UserError(message);
+    throw Object.assign(new Error(message), { stack: secrets.redact((error as Error)?.stack ?? message) });
   } finally {
     detach();
     await session.close();
@@ -87,12 +89,4 @@ function configuredVersionOr(project: Project, fallback: string): string {
   } catch {
     return fallback;
   }
-}
-
-// Runs one host's work on every host at once and waits for all, as Kamal's `on(hosts)` does; the
-// failures are reported together.
-export async function onHosts(hosts: string[], work: (host: string) => Promise<void>): Promise<void> {
-  const results = await Promise.allSettled(hosts.map((host) => work(host)));
-  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${hosts[i]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-  if (failures.length > 0) throw new UserError(failures.join('\n'));
 }

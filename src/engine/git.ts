@@ -34,17 +34,12 @@ export interface VersionSources {
 export function resolveVersion({ declared, env, cwd, buildsFromClone }: VersionSources): string {
   if (declared) return declared;
   if (env.VERSION) return env.VERSION;
-  const revision = git(cwd, ['rev-parse', 'HEAD']);
+  const revision = gitRevision(cwd);
   if (revision === undefined) {
     throw new UserError(`Can't use commit hash as version, no git repository found in ${cwd}`);
   }
   const dirty = (git(cwd, ['status', '--porcelain']) ?? '') !== '';
   return dirty && !buildsFromClone ? `${revision}_uncommitted_${randomBytes(8).toString('hex')}` : revision;
-}
-
-// KAMAL_SERVICE_VERSION uses the first 7 characters, unless the version has an underscore.
-export function abbreviatedVersion(version: string): string {
-  return version.includes('_') ? version : version.slice(0, 7);
 }
 
 // The top of the git work tree containing `cwd`, if any.

@@ -1,7 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineEvent } from './events.ts';
-import { redactStrings } from './events.ts';
+import { redactStrings, type EngineEvent } from './events.ts';
 
 // `.kamal/runs/<id>/` on the operator's machine: the plan, the latest persisted actor snapshot and
 // the event log. Everything is redacted before it is written.
@@ -59,25 +58,4 @@ export class RunStore {
     writeFileSync(`${path}.tmp`, `${JSON.stringify(redactStrings(value, this.redact), null, 1)}\n`);
     renameSync(`${path}.tmp`, path);
   }
-}
-
-export function readStoredSnapshot(runDir: string): StoredSnapshot {
-  return JSON.parse(readFileSync(join(runDir, 'snapshot.json'), 'utf8')) as StoredSnapshot;
-}
-
-export function readEvents(runDir: string): EngineEvent[] {
-  const path = join(runDir, 'events.jsonl');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as EngineEvent);
-}
-
-export function listRuns(runsDir: string): string[] {
-  if (!existsSync(runsDir)) return [];
-  return readdirSync(runsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
 }

@@ -71,7 +71,3 @@ export function classifyCommandFailure(stderr: string, stdout = ''): FailureKind
   const text = `${stderr}\n${stdout}`;
   return TRANSIENT_COMMAND_OUTPUT.some((pattern) => pattern.test(text)) ? 'transient' : 'permanent';
 }
-
-export function isTransient(error: unknown): boolean {
-  return error instanceof RemoteError && error.kind === 'transient';
-}

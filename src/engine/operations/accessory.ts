@@ -9,7 +9,7 @@ import { joinCommandWords } from '../../commands/server.ts';
 import { accessoryEnv, renderErb, type AccessoryConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
-import { audit, network } from '../steps/server.ts';
+import { audit, network, registryLogin } from '../steps/server.ts';
 import { collect, on, preConnect, withLock, type HostOutput } from './runtime.ts';
 
 // `sextant accessory …` (Kamal's cli/accessory.rb). NAME may be `all` where Kamal allows it
@@ -226,12 +226,12 @@ export async function execAccessory(env: StepEnv, name: string, request: Accesso
       return { kind: 'interactive', host, command: runOverSsh(env.config.ssh, host, accessories.execInAccessoryContainer(accessory, command, { interactive: true })) };
     }
     // Kamal logs in to the app's registry here, not the accessory's own.
-    await on(env, [host], async (h) => void (await env.transport(h).exec(login({ registry: env.config.registry, secrets: (n) => env.secrets.get(n) }))));
+    await on(env, [host], (h) => registryLogin(env, h));
     return { kind: 'interactive', host, command: runOverSsh(env.config.ssh, host, accessories.execInNewAccessoryContainer(accessory, command, { interactive: true })) };
   }
   const results = await collect(env, hosts, async (host) => {
     const t = env.transport(host);
-    if (!request.reuse) await t.exec(login({ registry: env.config.registry, secrets: (n) => env.secrets.get(n) }));
+    if (!request.reuse) await registryLogin(env, host);
     await audit(env, host, `Executed cmd '${command}' on ${name} accessory`);
     const run = request.reuse ? accessories.execInAccessoryContainer(accessory, command) : accessories.execInNewAccessoryContainer(accessory, command);
     return (await t.exec(run)).stdout;

@@ -1,9 +1,9 @@
-import { record } from '../../commands/auditor.ts';
 import type { Command } from '../../commands/command.ts';
 import { runOverSsh } from '../../commands/docker.ts';
 import { dockerInstalled, exec as serverExec, installDocker, joinCommandWords, superuser } from '../../commands/server.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
+import { audit } from '../steps/server.ts';
 import { collect, hook, on, preConnect, withLock, type HostOutput } from './runtime.ts';
 
 // `sextant server …` (Kamal's cli/server.rb).
@@ -50,7 +50,7 @@ export async function execOnServers(env: StepEnv, request: ServerExecRequest): P
   }
   const results = await collect(env, env.selection.hosts, async (host) => {
     const t = env.transport(host);
-    await t.exec(record({ config: env.config, message: `Executed cmd '${command}' on ${host}`, recordedAt: env.now(), performer: env.performer }));
+    await audit(env, host, `Executed cmd '${command}' on ${host}`);
     return (await t.exec(serverExec(command))).stdout;
   });
   return { kind: 'outputs', outputs: results.map(({ host, value }) => ({ host, output: value })) };
