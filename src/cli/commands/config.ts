@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { configurationReference, deployJsonSchema, envFor, type Config } from '../../config/index.ts';
+import { configurationReference, deployJsonSchema, envFor, type Config, type Credential, type RegistryConfig } from '../../config/index.ts';
 import { checkSecretReferences, type Secrets } from '../../secrets/index.ts';
 import { globalOptions } from '../options.ts';
 import { loadProject } from '../project.ts';
@@ -12,7 +12,10 @@ const REDACTED = '[REDACTED]';
 // values appear only with --reveal.
 export function configView(config: Config, version: string, secrets?: Secrets): Record<string, unknown> {
   const secretValue = (name: string) => (secrets ? secrets.get(name) : REDACTED);
-  const credential = (c: Config['registry']['username']) => ('value' in c ? c.value : secretValue(c.secret));
+  const credential = (c: Credential) => ('value' in c ? c.value : secretValue(c.secret));
+  // A password written straight into deploy.yml is still a password: shown only with --reveal.
+  const password = (c: Credential) => ('value' in c ? (secrets ? c.value : REDACTED) : secretValue(c.secret));
+  const registryView = (r: RegistryConfig) => ({ server: r.server, username: credential(r.username), password: password(r.password) });
   return {
     service: config.service,
     destination: config.destination,
@@ -24,7 +27,7 @@ export function configView(config: Config, version: string, secrets?: Secrets): 
     absolute_image: `${config.repository}:${version}`,
     service_with_version: `${config.service}-${version}`,
     volume_args: config.volumes.flatMap((v) => ['--volume', v]),
-    registry: { server: config.registry.server, username: credential(config.registry.username), password: credential(config.registry.password) },
+    registry: registryView(config.registry),
     servers: Object.fromEntries(
       config.roles.map((role) => [
         role.name,
@@ -44,7 +47,7 @@ export function configView(config: Config, version: string, secrets?: Secrets): 
     ssh_options: config.ssh,
     sshkit: config.sshkit,
     builder: config.builder,
-    accessories: Object.fromEntries(config.accessories.map((a) => [a.name, { ...a, env: { clear: Object.fromEntries(a.env.clear), secret: a.env.secret.map((s) => `${s.split(':')[0]}=${secretValue(s.split(':')[1] ?? s)}`) } }])),
+    accessories: Object.fromEntries(config.accessories.map((a) => [a.name, { ...a, ...(a.registry ? { registry: registryView(a.registry) } : {}), env: { clear: Object.fromEntries(a.env.clear), secret: a.env.secret.map((s) => `${s.split(':')[0]}=${secretValue(s.split(':')[1] ?? s)}`) } }])),
     logging: config.logging,
     boot: config.boot,
     retry: config.sextant.retry,

@@ -83,6 +83,66 @@ test('sextant config --reveal shows the secret values', async () => {
   }
 });
 
+test('sextant config also hides literal registry passwords, accessory registry and tag-scoped secrets', async () => {
+  const canaries = {
+    literal: 'CANARY-literal-pw-2f8e',
+    ACCESSORY_REGISTRY_PASSWORD: 'CANARY-acc-registry-6d04',
+    REPLICA_DB_PASSWORD: 'CANARY-replica-41aa',
+    NPM_TOKEN: 'CANARY-build-secret-93c0',
+  };
+  const project = tempProject({
+    'config/deploy.yml': `service: app
+image: dhh/app
+servers:
+  web:
+    - 1.1.1.1: replica
+registry:
+  username: dhh
+  password: ${canaries.literal}
+env:
+  tags:
+    replica:
+      secret:
+        - DB_PASSWORD:REPLICA_DB_PASSWORD
+accessories:
+  cache:
+    image: private/cache:1
+    host: 1.1.1.1
+    registry:
+      server: other.example.com
+      username: bot
+      password:
+        - ACCESSORY_REGISTRY_PASSWORD
+builder:
+  arch: amd64
+  secrets:
+    - NPM_TOKEN
+`,
+    '.kamal/secrets': Object.entries(canaries)
+      .filter(([name]) => name !== 'literal')
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  });
+  try {
+    const io = captureIO(project.dir, { VERSION: 'v1' });
+    assert.is(await runCli(['config'], io), 0, io.stderr);
+    for (const [name, value] of Object.entries(canaries)) assert.not.ok(io.stdout.includes(value), `${name} leaked into the output`);
+    const shown = parse(io.stdout);
+    assert.equal(shown.registry, { username: 'dhh', password: '[REDACTED]' });
+    assert.is(shown.accessories.cache.registry.password, '[REDACTED]');
+    assert.is(shown.servers.web.env['1.1.1.1'].secret.DB_PASSWORD, '[REDACTED]');
+
+    const revealed = captureIO(project.dir, { VERSION: 'v1' });
+    assert.is(await runCli(['config', '--reveal'], revealed), 0, revealed.stderr);
+    const all = parse(revealed.stdout);
+    assert.is(all.registry.password, canaries.literal);
+    assert.is(all.accessories.cache.registry.password, canaries.ACCESSORY_REGISTRY_PASSWORD);
+    assert.is(all.servers.web.env['1.1.1.1'].secret.DB_PASSWORD, canaries.REPLICA_DB_PASSWORD);
+  } finally {
+    project.cleanup();
+  }
+});
+
 test('-d merges the destination file; --version and $VERSION pick the version', async () => {
   const project = tempProject({
     ...files,
