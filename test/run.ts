@@ -32,13 +32,35 @@ interface FileResult {
   crashed: boolean;
 }
 
+// A test process that hangs must not hang CI: it is killed when it runs longer than FILE_LIMIT_MS,
+// or when it is still alive AFTER_SUMMARY_MS after uvu printed its summary (a leaked socket or
+// timer keeps the event loop alive). Either way the file counts as failed, with the reason.
+const FILE_LIMIT_MS = 20 * 60_000;
+const AFTER_SUMMARY_MS = 30_000;
+
 function runProcess(cmd: string, cmdArgs: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    let lingering: NodeJS.Timeout | undefined;
+    const kill = (why: string) => {
+      output += `\n[test runner] ${why}: killed\n`;
+      child.kill('SIGKILL');
+    };
+    const limit = setTimeout(() => kill(`still running after ${FILE_LIMIT_MS / 60_000} minutes`), FILE_LIMIT_MS);
+    const collect = (d: Buffer) => {
+      output += d;
+      if (!lingering && /Total:\s+\d+/.test(output)) {
+        lingering = setTimeout(() => kill(`did not exit ${AFTER_SUMMARY_MS / 1000} s after its tests finished (a handle left open)`), AFTER_SUMMARY_MS);
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('close', (code) => {
+      clearTimeout(limit);
+      clearTimeout(lingering);
+      resolve({ code: code ?? 1, output });
+    });
   });
 }
 

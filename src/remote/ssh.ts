@@ -129,22 +129,28 @@ export class SshPool {
   }
 
   private async connect(host: string): Promise<Client> {
-    const sock = this.settings.proxy ? await this.jump(host) : undefined;
-    return this.open({ host, port: this.settings.port, user: this.settings.user, sock });
-  }
-
-  private async jump(host: string): Promise<NodeJS.ReadableStream & NodeJS.WritableStream> {
-    const bastion = parseProxy(this.settings.proxy as string);
-    const client = await this.open({ host: bastion.host, port: bastion.port, user: bastion.user });
-    return new Promise((resolve, reject) => {
-      client.forwardOut('127.0.0.1', 0, host, this.settings.port, (error, stream) => {
-        if (error) reject(new RemoteError(`bastion ${bastion.host} could not reach ${host}: ${error.message}`, 'transient', host));
-        else resolve(stream);
+    if (!this.settings.proxy) return this.open({ host, port: this.settings.port, user: this.settings.user });
+    // One bastion connection per target, living exactly as long as the target's connection.
+    const bastion = parseProxy(this.settings.proxy);
+    const jumpClient = await this.open({ host: bastion.host, port: bastion.port, user: bastion.user, track: false });
+    try {
+      const sock = await new Promise<NodeJS.ReadableStream & NodeJS.WritableStream>((resolve, reject) => {
+        jumpClient.forwardOut('127.0.0.1', 0, host, this.settings.port, (error, stream) => {
+          if (error) reject(new RemoteError(`bastion ${bastion.host} could not reach ${host}: ${error.message}`, 'transient', host));
+          else resolve(stream);
+        });
       });
-    });
+      const client = await this.open({ host, port: this.settings.port, user: this.settings.user, sock });
+      client.once('close', () => jumpClient.end());
+      return client;
+    } catch (error) {
+      jumpClient.end();
+      throw error;
+    }
   }
 
-  private open(target: { host: string; port: number; user: string; sock?: NodeJS.ReadableStream & NodeJS.WritableStream }): Promise<Client> {
+  // `track: false` is for a bastion: its failures must not drop a pooled connection of the same host.
+  private open(target: { host: string; port: number; user: string; sock?: NodeJS.ReadableStream & NodeJS.WritableStream; track?: boolean }): Promise<Client> {
     return new Promise((resolve, reject) => {
       const client = new Client();
       const fail = (error: Error) => {
@@ -153,8 +159,11 @@ export class SshPool {
       };
       client.once('ready', () => {
         client.off('error', fail);
-        client.on('error', () => this.forget(target.host));
-        client.on('close', () => this.connections.delete(target.host));
+        if (target.track === false) client.on('error', () => client.end());
+        else {
+          client.on('error', () => this.forget(target.host));
+          client.on('close', () => this.connections.delete(target.host));
+        }
         resolve(client);
       });
       client.once('error', fail);
