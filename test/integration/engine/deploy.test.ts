@@ -14,7 +14,7 @@ const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 2).map((s) => s.ip);
 const registry = testbed.registry.host;
 const project = makeProject(testbed, { service: 'itest', servers, withHooks: true });
-const limited = makeProject(testbed, { service: 'ilimit', servers, bootLimit: 1 });
+const limited = makeProject(testbed, { service: 'ilimit', servers, bootLimit: 1, withHooks: true });
 const outputs: CliResult[] = [];
 
 async function deploy(p = project, args: string[]): Promise<CliResult> {
@@ -29,6 +29,14 @@ async function underLoad(work: () => Promise<unknown>) {
   await work();
   await new Promise((r) => setTimeout(r, 500));
   return load.stop();
+}
+
+// The load spanned the swap: every server answered with the old version and then the new one.
+function assertSwappedUnderLoad(bodies: Map<string, number>, from: string, to: string) {
+  for (const server of servers) {
+    assert.ok(bodies.has(`${server} ${from}`), `${server} answered ${from} while the load ran: ${[...bodies.keys()].join(', ')}`);
+    assert.ok(bodies.has(`${server} ${to}`), `${server} answered ${to} while the load ran: ${[...bodies.keys()].join(', ')}`);
+  }
 }
 
 test.before(async () => {
@@ -51,12 +59,26 @@ test('deploy v1: containers, labels, network, env files, proxy target, lock, aud
   }
 });
 
-test('deploy v1 with boot.limit 1: one host at a time, same end state', async () => {
-  const result = await deploy(limited, ['deploy', '--version', 'v1']);
+test('deploy v1 with boot.limit 1: one group after the other, same end state', async () => {
+  // -v also puts every command's output in stdout, which the secrets test below greps.
+  const result = await deploy(limited, ['deploy', '--version', 'v1', '-v']);
   for (const server of servers) await assertDeployed(server, limited, 'v1', registry);
-  // Two boot groups: each booted on its own, the second after the first.
-  const boots = result.stdout.split('\n').filter((l) => /docker run .*--name ilimit-web-v1/.test(l)).map((l) => l.slice(1, l.indexOf(']')));
-  assert.equal(boots, servers);
+  const [first, second] = servers as [string, string];
+  const hooks = readFileSync(limited.hookLog, 'utf8').trim().split('\n').map((l) => l.split(' version=')[0]);
+  assert.equal(hooks, [
+    `pre-connect lock=false hosts=${first},${second}`,
+    `pre-deploy lock=true hosts=${first},${second}`,
+    `pre-app-boot lock=true hosts=${first}`,
+    `post-app-boot lock=true hosts=${first}`,
+    `pre-app-boot lock=true hosts=${second}`,
+    `post-app-boot lock=true hosts=${second}`,
+    `post-deploy lock=false hosts=${first},${second}`,
+  ]);
+  // The second group's first container was created after the first group's last one was running.
+  const firstDone = Date.parse((await serverShell(first, `docker inspect --format '{{.State.StartedAt}}' ilimit-workers-v1`)).trim());
+  const secondStart = Date.parse((await serverShell(second, `docker inspect --format '{{.Created}}' ilimit-web-v1`)).trim());
+  assert.ok(secondStart > firstDone, `group 2 started ${secondStart - firstDone} ms after group 1 finished`);
+  assert.match(result.stdout, /ilimit-web-v1/);
 });
 
 test('deploy v2 under load: no failed request, v2 answers everywhere, v1 is stopped', async () => {
@@ -68,12 +90,13 @@ test('deploy v2 under load: no failed request, v2 answers everywhere, v1 is stop
     const v1 = (await serverShell(server, `docker inspect --format '{{.State.Status}}' itest-web-v1 itest-workers-v1`)).trim().split('\n');
     assert.equal(v1, ['exited', 'exited'], `${server}: v1 stopped`);
   }
-  const answered = [...load.bodies.keys()].filter((k) => k.endsWith(' v2')).length;
-  assert.is(answered, servers.length, 'every server answered v2 during the run');
+  assertSwappedUnderLoad(load.bodies, 'v1', 'v2');
 });
 
 test('rollback v1 under load: no failed request, v1 answers again', async () => {
   const load = await underLoad(() => deploy(project, ['rollback', 'v1']));
+  assert.ok(load.total >= 40, `load ran (${load.total} requests)`);
+  assertSwappedUnderLoad(load.bodies, 'v2', 'v1');
   assert.equal(load.failures, [], `${load.failures.length} of ${load.total} requests failed`);
   for (const server of servers) {
     await assertDeployed(server, project, 'v1', registry);
@@ -92,13 +115,17 @@ test('hooks run in order with KAMAL_LOCK as Kamal sets it', () => {
 test('no secret value in stdout, stderr, events, snapshots, plans, audit logs or hook output', async () => {
   const secrets = Object.values({ ...CANARIES, KAMAL_REGISTRY_PASSWORD: testbed.registry.password });
   const places: Array<[string, string]> = outputs.flatMap((o, i) => [[`stdout #${i}`, o.stdout], [`stderr #${i}`, o.stderr]] as Array<[string, string]>);
-  for (const dir of runDirs(project)) {
+  for (const dir of [...runDirs(project), ...runDirs(limited)]) {
     for (const file of ['events.jsonl', 'snapshot.json', 'plan.json']) places.push([join(dir, file), readFileSync(join(dir, file), 'utf8')]);
   }
-  for (const server of servers) places.push([`${server} audit log`, await auditLog(server, project)]);
+  for (const p of [project, limited]) places.push([`${p.service} hook log`, readFileSync(p.hookLog, 'utf8')]);
+  for (const server of servers) {
+    for (const p of [project, limited]) places.push([`${server} ${p.service} audit log`, await auditLog(server, p)]);
+  }
   assert.ok(runDirs(project).length >= 3, 'each run was recorded');
-  const hookOutput = places.filter(([, text]) => text.includes('hook saw'));
-  assert.ok(hookOutput.length > 0, "the hooks' output was captured");
+  // The hooks did get the secret (pre-deploy and post-deploy have the secrets), and it was redacted.
+  const hookOutput = places.filter(([, text]) => text.includes('hook saw [REDACTED]'));
+  assert.ok(hookOutput.length > 0, "the hooks' output was captured, with the secret redacted");
   for (const [where, text] of places) {
     for (const secret of secrets) assert.not.ok(text.includes(secret), `a secret leaked into ${where}`);
   }
