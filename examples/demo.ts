@@ -42,7 +42,16 @@ for (const server of testbed.servers) console.log(`  ${server.name}  ${server.ip
 for (const version of ['v1', 'v2']) {
   step(`sextant deploy --version ${version}   (in examples/hello)`);
   run(process.execPath, [`${repo}bin/sextant.js`, 'deploy', '--version', version], app);
-  for (const server of testbed.servers) console.log(`  http://${server.ip}/  →  ${await get(server.ip, '/')}`);
+  let wrong = 0;
+  for (const server of testbed.servers) {
+    const answer = await get(server.ip, '/');
+    console.log(`  http://${server.ip}/  →  ${answer}`);
+    if (answer !== `200 ${version}`) wrong++;
+  }
+  if (wrong > 0) {
+    console.error(`\n${wrong} server(s) did not answer "200 ${version}" after the deploy`);
+    process.exit(1);
+  }
 }
 
 step('Done. Try it yourself:');
