@@ -24,22 +24,23 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
     }
   }
 
-  if (config.requireDestination && config.destination === undefined) add('You must specify a destination');
+  if (config.requireDestination && config.destination === undefined) add('You must specify a destination', ['require_destination']);
 
-  if (parsed.service === '') add('Missing required configuration for service');
-  if (parsed.image === '') add('Missing required configuration for image');
+  if (parsed.service === '') add('Missing required configuration for service', ['service']);
+  if (parsed.image === '') add('Missing required configuration for image', ['image']);
 
   if (parsed.servers === undefined) {
-    if (Object.keys(parsed.accessories ?? {}).length === 0) add('No servers or accessories specified');
+    if (Object.keys(parsed.accessories ?? {}).length === 0) add('No servers or accessories specified', ['servers']);
   } else {
     const primaryName = parsed.primary_role ?? 'web';
+    const rolePath = (role: string) => (Array.isArray(parsed.servers) ? ['servers'] : ['servers', role]);
     const primary = config.roles.find((role) => role.name === primaryName);
-    if (!primary) add(`The primary_role ${primaryName} isn't defined`);
-    else if (primary.hosts.length === 0) add(`No servers specified for the ${primary.name} primary_role`);
+    if (!primary) add(`The primary_role ${primaryName} isn't defined`, parsed.primary_role === undefined ? ['servers'] : ['primary_role']);
+    else if (primary.hosts.length === 0) add(`No servers specified for the ${primary.name} primary_role`, rolePath(primary.name));
     else if (!config.allowEmptyRoles) {
       for (const role of [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1))) {
         if (role.hosts.length === 0) {
-          add(`No servers specified for the ${role.name} role. You can ignore this with allow_empty_roles: true`);
+          add(`No servers specified for the ${role.name} role. You can ignore this with allow_empty_roles: true`, rolePath(role.name));
         }
       }
     }
@@ -48,23 +49,23 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   if (config.minimumVersion !== undefined) {
     if (!isGemVersion(config.minimumVersion)) add(`Malformed version number string ${config.minimumVersion}`, ['minimum_version']);
     else if (compareGemVersions(config.minimumVersion, KAMAL_VERSION) > 0) {
-      add(`Current version is ${KAMAL_VERSION}, minimum required is ${config.minimumVersion}`);
+      add(`Current version is ${KAMAL_VERSION}, minimum required is ${config.minimumVersion}`, ['minimum_version']);
     }
   }
 
-  if (config.retainContainers < 1) add('Must retain at least 1 container');
+  if (config.retainContainers < 1) add('Must retain at least 1 container', ['retain_containers']);
 
   if (parsed.service !== '' && !SERVICE_NAME.test(parsed.service)) {
-    add('Service name can only include alphanumeric characters, hyphens, and underscores');
+    add('Service name can only include alphanumeric characters, hyphens, and underscores', ['service']);
   }
 
   const traefikHooks = TRAEFIK_HOOKS.filter((hook) => existsSync(resolvePath(config.cwd, config.hooksPath, hook)));
-  if (traefikHooks.length > 0) add(`Found ${traefikHooks.join(', ')}, these should be renamed to (pre|post)-proxy-reboot`);
+  if (traefikHooks.length > 0) add(`Found ${traefikHooks.join(', ')}, these should be renamed to (pre|post)-proxy-reboot`, ['hooks_path']);
 
   const alphabetical = [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const role of alphabetical) {
     if (role.runsProxy && role.ssl && role.hosts.length > 1) {
-      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`);
+      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`, Array.isArray(parsed.servers) ? ['servers'] : ['servers', role.name]);
     }
   }
 
@@ -72,7 +73,7 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   const counts = new Map<string, number>();
   for (const host of sslHosts) counts.set(host, (counts.get(host) ?? 0) + 1);
   const duplicates = [...counts].filter(([, count]) => count > 1).map(([host]) => host);
-  if (duplicates.length > 0) add(`Different roles can't share the same host for SSL: ${duplicates.join(', ')}`);
+  if (duplicates.length > 0) add(`Different roles can't share the same host for SSL: ${duplicates.join(', ')}`, ['proxy']);
 
   return issues;
 }

@@ -42,8 +42,8 @@ export const malformedCases: MalformedCase[] = [
   kase('two unknown root keys', deployYml('foo: 1\nbar: 2'), '', 'unknown keys: foo, bar'),
   kase('missing image', deployYml('', { image: null }), '', 'Missing required configuration for image'),
   kase('missing service', deployYml('', { service: null }), '', 'Missing required configuration for service'),
-  kase('empty service', deployYml('', { service: 'service: ""' }), '', 'Missing required configuration for service'),
-  kase('service with a space', deployYml('', { service: 'service: my app' }), '', 'Service name can only include alphanumeric characters, hyphens, and underscores'),
+  kase('empty service', deployYml('', { service: 'service: ""' }), 'service', 'Missing required configuration for service'),
+  kase('service with a space', deployYml('', { service: 'service: my app' }), 'service', 'Service name can only include alphanumeric characters, hyphens, and underscores'),
   kase('service as a hash', deployYml('', { service: 'service:\n  name: app' }), 'service', 'should be a string'),
   kase('deploy_timeout not an integer', deployYml('deploy_timeout: soon'), 'deploy_timeout', 'should be an integer'),
   kase('drain_timeout as a float', deployYml('drain_timeout: 1.5'), 'drain_timeout', 'should be an integer'),
@@ -54,22 +54,22 @@ export const malformedCases: MalformedCase[] = [
   kase('volume entry as a hash', deployYml('volumes:\n  - a: b'), 'volumes/0', 'should be a string'),
   kase('label value as a hash', deployYml('labels:\n  a:\n    b: c'), 'labels/a', 'should be a string'),
   kase('labels as a list', deployYml('labels: [a]'), 'labels', 'should be a hash'),
-  kase('retain_containers zero', deployYml('retain_containers: 0'), '', 'Must retain at least 1 container'),
-  kase('minimum_version too new', deployYml('minimum_version: 9.9.9'), '', 'Current version is 2.6.0, minimum required is 9.9.9'),
+  kase('retain_containers zero', deployYml('retain_containers: 0'), 'retain_containers', 'Must retain at least 1 container'),
+  kase('minimum_version too new', deployYml('minimum_version: 9.9.9'), 'minimum_version', 'Current version is 2.6.0, minimum required is 9.9.9'),
   kase('minimum_version malformed', deployYml('minimum_version: not-a-version'), 'minimum_version', 'Malformed version number string not-a-version'),
   kase('nested x- key', deployYml('proxy:\n  x-extra: 1'), 'proxy', 'unknown key: x-extra'),
 
   // --- servers and roles
-  kase('no servers and no accessories', deployYml('', { servers: null }), '', 'No servers or accessories specified'),
+  kase('no servers and no accessories', deployYml('', { servers: null }), 'servers', 'No servers or accessories specified'),
   kase('servers as a string', deployYml('', { servers: 'servers: 1.1.1.1' }), 'servers', 'should be an array or a hash'),
   kase('servers null', deployYml('', { servers: 'servers:' }), 'servers', 'should be an array or a hash'),
-  kase('empty servers list', deployYml('', { servers: 'servers: []' }), '', 'No servers specified for the web primary_role'),
-  kase('empty servers hash', deployYml('', { servers: 'servers: {}' }), '', "The primary_role web isn't defined"),
-  kase('primary_role not defined', deployYml('primary_role: api'), '', "The primary_role api isn't defined"),
+  kase('empty servers list', deployYml('', { servers: 'servers: []' }), 'servers', 'No servers specified for the web primary_role'),
+  kase('empty servers hash', deployYml('', { servers: 'servers: {}' }), 'servers', "The primary_role web isn't defined"),
+  kase('primary_role not defined', deployYml('primary_role: api'), 'primary_role', "The primary_role api isn't defined"),
   kase(
     'empty non-primary role',
     deployYml('', { servers: twoRoles('    - 1.1.1.1', '    hosts: []') }),
-    '',
+    'servers/workers',
     'No servers specified for the workers role. You can ignore this with allow_empty_roles: true',
   ),
   kase('host entry as a list', deployYml('', { servers: 'servers:\n  web:\n    hosts:\n      - 1.1.1.1\n      - 1.1.1.2\n      - [1.1.1.3]' }), 'servers/web/hosts/2', 'should be a string or a hash'),
@@ -100,13 +100,13 @@ export const malformedCases: MalformedCase[] = [
   kase('proxy hosts as a string list item hash', deployYml('proxy:\n  hosts:\n    - {a: b}'), 'proxy/hosts/0', 'should be a string'),
   kase('proxy buffering memory as text', deployYml('proxy:\n  buffering:\n    memory: lots'), 'proxy/buffering/memory', 'should be an integer'),
   kase('proxy logging headers as a string', deployYml('proxy:\n  logging:\n    request_headers: Cache-Control'), 'proxy/logging/request_headers', 'should be an array'),
-  kase('ssl with two servers', deployYml('proxy:\n  ssl: true\n  host: app.example.com', { servers: 'servers:\n  - 1.1.1.1\n  - 1.1.1.2' }), '', 'SSL is only supported on a single server, found 2 servers for role web'),
+  kase('ssl with two servers', deployYml('proxy:\n  ssl: true\n  host: app.example.com', { servers: 'servers:\n  - 1.1.1.1\n  - 1.1.1.2' }), 'servers', 'SSL is only supported on a single server, found 2 servers for role web'),
   kase(
     'two ssl roles sharing a host',
     deployYml('proxy:\n  ssl: true\n  host: app.example.com', {
       servers: twoRoles('    - 1.1.1.1', '    hosts: [1.1.1.2]\n    proxy: true'),
     }),
-    '',
+    'proxy',
     "Different roles can't share the same host for SSL: app.example.com",
   ),
 
@@ -177,7 +177,7 @@ export const malformedCases: MalformedCase[] = [
   kase('x-sextant max_delay below base_delay', deployYml('x-sextant:\n  retry:\n    base_delay: 5\n    max_delay: 2'), 'x-sextant/retry/max_delay', 'should be at least base_delay'),
 
   // --- files, destinations, hooks
-  kase('destination required but absent', deployYml('require_destination: true'), '', 'You must specify a destination'),
+  kase('destination required but absent', deployYml('require_destination: true'), 'require_destination', 'You must specify a destination'),
   {
     name: 'destination file missing',
     files: { [MAIN]: deployYml() },
@@ -201,10 +201,10 @@ export const malformedCases: MalformedCase[] = [
     destination: 'staging',
     expect: { file: STAGING, path: '', message: 'unknown key: bogus' },
   },
-  kase('traefik hook present', deployYml(), '', 'Found pre-traefik-reboot, these should be renamed to (pre|post)-proxy-reboot', {
+  kase('traefik hook present', deployYml(), 'hooks_path', 'Found pre-traefik-reboot, these should be renamed to (pre|post)-proxy-reboot', {
     files: { '.kamal/hooks/pre-traefik-reboot': '#!/bin/sh\n' },
   }),
-  kase('traefik hook in custom hooks_path', deployYml('hooks_path: bin/hooks'), '', 'Found post-traefik-reboot, these should be renamed to (pre|post)-proxy-reboot', {
+  kase('traefik hook in custom hooks_path', deployYml('hooks_path: bin/hooks'), 'hooks_path', 'Found post-traefik-reboot, these should be renamed to (pre|post)-proxy-reboot', {
     files: { 'bin/hooks/post-traefik-reboot': '#!/bin/sh\n' },
   }),
 
