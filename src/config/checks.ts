@@ -55,6 +55,10 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
 
   if (config.retainContainers < 1) add('Must retain at least 1 container', ['retain_containers']);
 
+  // Sextant's own check (Kamal has none): with no start allowed, no connection would ever open.
+  const maxStarts = parsed.sshkit?.max_concurrent_starts;
+  if (maxStarts !== undefined && maxStarts < 1) add('should be at least 1', ['sshkit', 'max_concurrent_starts']);
+
   if (parsed.service !== '' && !SERVICE_NAME.test(parsed.service)) {
     add('Service name can only include alphanumeric characters, hyphens, and underscores', ['service']);
   }

@@ -69,5 +69,7 @@ const TRANSIENT_COMMAND_OUTPUT = [
 // A command that ran: its failure is permanent unless its output blames the daemon or network.
 export function classifyCommandFailure(stderr: string, stdout = ''): FailureKind {
   const text = `${stderr}\n${stdout}`;
+  // Refused access to the daemon's socket (a user outside the docker group) will not pass by itself.
+  if (/permission denied while trying to connect to the Docker daemon/i.test(text)) return 'permanent';
   return TRANSIENT_COMMAND_OUTPUT.some((pattern) => pattern.test(text)) ? 'transient' : 'permanent';
 }

@@ -25,24 +25,27 @@ export interface SshSettings {
 const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 // Limits how many connections are being opened at once (sshkit.max_concurrent_starts).
-class StartGate {
+export class StartGate {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(private readonly limit: number) {}
 
   async run<T>(start: () => Promise<T>): Promise<T> {
+    // A finishing start hands its slot straight to the next waiter, so a newcomer arriving in
+    // between cannot take it as well.
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+    else this.active++;
     try {
       return await start();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }
 
-function privateKeys(settings: SshSettings): Buffer[] {
+export function privateKeys(settings: SshSettings): Buffer[] {
   const keys: Buffer[] = (settings.keyData ?? []).map((k) => Buffer.from(k));
   const files = settings.keys?.length ? settings.keys : settings.keysOnly ? [] : DEFAULT_KEY_FILES.map((f) => join(homedir(), '.ssh', f));
   for (const file of files) {
@@ -52,7 +55,7 @@ function privateKeys(settings: SshSettings): Buffer[] {
   return keys;
 }
 
-function parseProxy(proxy: string): { user: string; host: string; port: number } {
+export function parseProxy(proxy: string): { user: string; host: string; port: number } {
   const at = proxy.lastIndexOf('@');
   const user = at === -1 ? 'root' : proxy.slice(0, at);
   const rest = at === -1 ? proxy : proxy.slice(at + 1);
@@ -61,7 +64,7 @@ function parseProxy(proxy: string): { user: string; host: string; port: number }
 }
 
 // Tries each private key, then the ssh-agent (unless keys_only), as net-ssh does.
-function authHandler(settings: SshSettings, user: string): ConnectConfig['authHandler'] {
+export function authHandler(settings: SshSettings, user: string): ConnectConfig['authHandler'] {
   const methods: Array<{ type: AuthenticationType; username: string; key?: Buffer; agent?: string }> = privateKeys(settings).map((key) => ({
     type: 'publickey',
     username: user,

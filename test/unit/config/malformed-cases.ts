@@ -54,6 +54,7 @@ export const malformedCases: MalformedCase[] = [
   kase('volume entry as a hash', deployYml('volumes:\n  - a: b'), 'volumes/0', 'should be a string'),
   kase('label value as a hash', deployYml('labels:\n  a:\n    b: c'), 'labels/a', 'should be a string'),
   kase('labels as a list', deployYml('labels: [a]'), 'labels', 'should be a hash'),
+  kase('sshkit max_concurrent_starts zero', deployYml('sshkit:\n  max_concurrent_starts: 0'), 'sshkit/max_concurrent_starts', 'should be at least 1'),
   kase('retain_containers zero', deployYml('retain_containers: 0'), 'retain_containers', 'Must retain at least 1 container'),
   kase('minimum_version too new', deployYml('minimum_version: 9.9.9'), 'minimum_version', 'Current version is 2.6.0, minimum required is 9.9.9'),
   kase('minimum_version malformed', deployYml('minimum_version: not-a-version'), 'minimum_version', 'Malformed version number string not-a-version'),
