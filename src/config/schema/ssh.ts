@@ -26,7 +26,7 @@ export const sshSchema = () =>
 /** `sshkit:` — connection pool settings. */
 export const sshkitSchema = () =>
   hash({
-    max_concurrent_starts: describe(integer(), { description: 'How many SSH connections may be opening at once.', default: 30 }).optional(),
+    max_concurrent_starts: describe(integer(), { description: 'How many SSH connections may be opening at once.', default: 30, rules: ['at least 1'] }).optional(),
     pool_idle_timeout: describe(integer(), { description: 'Seconds an idle connection is kept open.', default: 900 }).optional(),
   });
 
