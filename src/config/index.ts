@@ -1,5 +1,5 @@
 // Public API of the configuration layer.
-export { loadConfig, readConfigFiles, destinationConfigFile, DEFAULT_CONFIG_FILE } from './load.ts';
+export { loadConfig, readConfigFiles, destinationConfigFile, fileForKeyPath, DEFAULT_CONFIG_FILE } from './load.ts';
 export type { LoadOptions } from './load.ts';
 export { ConfigError, formatIssues } from './errors.ts';
 export type { ConfigIssue } from './errors.ts';

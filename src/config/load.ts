@@ -95,6 +95,11 @@ function fileOf(issue: RawIssue, files: ReadFile[]): string {
   return issue.path.length === 0 && !issue.keys ? base.file : override.file;
 }
 
+/** The config file that wrote the value at `path` (`env/secret/0` as segments). */
+export function fileForKeyPath(path: string[], files: ReadFile[]): string {
+  return fileOf({ path, message: '' }, files);
+}
+
 function toConfigIssues(raw: RawIssue[], files: ReadFile[]): ConfigIssue[] {
   return raw.map((issue) => ({ file: fileOf(issue, files), path: issue.path.join('/'), message: issue.message }));
 }

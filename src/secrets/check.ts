@@ -1,4 +1,4 @@
-import { ConfigError, listSecretReferences, type Config } from '../config/index.ts';
+import { ConfigError, fileForKeyPath, listSecretReferences, readConfigFiles, type Config } from '../config/index.ts';
 import type { Secrets } from './load.ts';
 
 // Every secret the config names must be defined before any server is touched. All missing ones
@@ -7,8 +7,13 @@ export function checkSecretReferences(config: Config, secrets: Secrets): void {
   const where = secrets.files.length > 0 ? secrets.files.join(', ') : 'no secrets file (.kamal/secrets-common, .kamal/secrets[.dest])';
   const missing = listSecretReferences(config).filter((ref) => !secrets.has(ref.secret));
   if (missing.length === 0) return;
-  const file = config.files[0] ?? 'config/deploy.yml';
+  // Only on this error path: read the files again to name the one (main or destination) that asks.
+  const { read } = readConfigFiles({ cwd: config.cwd, configFile: config.files[0], destination: config.destination });
   throw new ConfigError(
-    missing.map((ref) => ({ file, path: ref.keyPath, message: `secret '${ref.secret}' is not defined in ${where}` })),
+    missing.map((ref) => ({
+      file: fileForKeyPath(ref.keyPath.split('/'), read),
+      path: ref.keyPath,
+      message: `secret '${ref.secret}' is not defined in ${where}`,
+    })),
   );
 }

@@ -5,7 +5,10 @@ export function attachPlainRenderer(bus: EngineBus, write: (line: string) => voi
   const offs = [
     bus.on('stage.started', (e) => !options.quiet && write(`== ${e.stage}`)),
     bus.on('command.start', (e) => !options.quiet && write(`[${e.host}] $ ${e.line}`)),
-    bus.on('command.output', (e) => options.verbose && write(`[${e.host}] ${e.text.trimEnd()}`)),
+    // One chunk may hold several lines: each keeps its host prefix.
+    bus.on('command.output', (e) => {
+      if (options.verbose) for (const line of e.text.trimEnd().split(/\r?\n/)) write(`[${e.host}] ${line}`);
+    }),
     bus.on('command.end', (e) => e.exitCode !== 0 && options.verbose && write(`[${e.host}] exit ${e.exitCode}`)),
     bus.on('retry', (e) => write(`[${e.host}] ${e.step}: transient failure, try ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s`)),
     bus.on('rollback', (e) => write(`[${e.host}] ${e.role}: rolling back (${e.reason})`)),
