@@ -66,7 +66,7 @@ export async function withSession<T>(
     ? attachPlainRenderer(session.bus, (line) => io.err(line), { quiet: true })
     : options.output === 'json'
       ? attachJsonRenderer(session.bus, (line) => io.out(line))
-      : io.isTTY && !io.env.CI
+      : io.isTTY && !io.env.CI && !globals.verbose // -v wants every command's output: plain lines
         ? attachTtyRenderer(session.bus, process.stdout)
         : attachPlainRenderer(session.bus, (line) => io.out(line), { verbose: globals.verbose, quiet: globals.quiet });
   try {
