@@ -25,148 +25,13 @@ import {
   type Word,
 } from '../../../src/commands/command.ts';
 import { render, toArgv, NeedsShellError } from '../../../src/commands/shell.ts';
+import { FUZZ_ENV, generateValues, intended } from './shell-fuzz-helpers.ts';
 
 const SEED = 0x5e47a47;
 const CASES = 400;
-const ENV: Record<string, string> = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  LANG: 'C.UTF-8',
-  SEXTANT_FUZZ: 'expanded $(id) `id` ${HOME}',
-  SEXTANT_EMPTY: '',
-};
+const ENV = FUZZ_ENV;
 
 const sentinelDir = mkdtempSync(join(tmpdir(), 'sextant-pwned-'));
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PAYLOADS = [
-  `$(touch ${sentinelDir}/subst)`,
-  `\`touch ${sentinelDir}/backtick\``,
-  `; touch ${sentinelDir}/semicolon`,
-  `&& touch ${sentinelDir}/and`,
-  `|| touch ${sentinelDir}/or`,
-  `| touch ${sentinelDir}/pipe`,
-  `\ntouch ${sentinelDir}/newline\n`,
-  `' ; touch ${sentinelDir}/squote ; '`,
-  `" ; touch ${sentinelDir}/dquote ; "`,
-  `\\"; touch ${sentinelDir}/bs-dquote #`,
-  `\\'; touch ${sentinelDir}/bs-squote #`,
-  `'\\''; touch ${sentinelDir}/kamal-quote; '`,
-  `> ${sentinelDir}/redirect`,
-  `${'$'}{x:-$(touch ${sentinelDir}/param-default)}`,
-  `${'$'}{x[$(touch ${sentinelDir}/arith)]}`,
-  `${'$'}{a[b[$(touch ${sentinelDir}/arith2)]]}`,
-  `$(( $(touch ${sentinelDir}/arith3) ))`,
-  `<(touch ${sentinelDir}/procsub)`,
-  `& touch ${sentinelDir}/background`,
-  `)$(touch ${sentinelDir}/paren)(`,
-  `${'$'}{SEXTANT_FUZZ}`,
-  `${'$'}{SEXTANT_UNSET}`,
-  `${'$'}{SEXTANT_EMPTY:-fallback value}`,
-  `${'$'}{SEXTANT_UNSET-dflt}`,
-  `${'$'}{SEXTANT_FUZZ:-x}`,
-  '$SEXTANT_FUZZ',
-  '$(id)',
-  '${cat /etc/hostname}',
-  '${PWD]',
-  '${',
-  '}',
-  '$',
-  '#{x}',
-  '#$x',
-  '#@x',
-  '#',
-  '~',
-  '~root',
-  '*',
-  '?',
-  '[a]',
-  '{a,b}',
-  '!',
-  '\\',
-  '\\\\',
-  "'",
-  '"',
-  '`',
-  ' ',
-  '  ',
-  '\t',
-  '\n',
-  '\r',
-  'é',
-  '日本',
-  '🚀',
-  '\u00a0',
-  'plain',
-  'registry.example.com/acme/app:abc1234',
-  '-rf',
-  '--flag',
-  'a=b',
-  '%s',
-  '%n',
-  '',
-];
-const CHARS = [
-  ...Array.from({ length: 0x7f - 0x20 }, (_, index) => String.fromCharCode(0x20 + index)),
-  '\t', '\n', '\r', '\x01', '\x07', '\x08', '\x0b', '\x0c', '\x1b', '\x7f', 'é', 'ü', '日', '🚀', '\u2028',
-];
-
-function generateValues(): string[] {
-  const random = mulberry32(SEED);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const values = [...PAYLOADS];
-  while (values.length < CASES) {
-    let text = '';
-    const pieces = 1 + Math.floor(random() * 6);
-    for (let index = 0; index < pieces; index++) {
-      if (random() < 0.5) text += pick(PAYLOADS);
-      else for (let count = 1 + Math.floor(random() * 4); count > 0; count--) text += pick(CHARS);
-    }
-    values.push(text);
-  }
-  return values;
-}
-
-// --- what each kind of word must deliver, modelled independently of shell.ts ---------------------
-
-const DUMP: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\f': '\\f', '\v': '\\v', '\b': '\\b', '\x07': '\\a', '\x1b': '\\e' };
-const SIMPLE_GROUP = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([A-Za-z0-9_@%+=:,./ -]*))?\}/;
-
-/** What the remote program receives for value(text): the dump's visible escapes, ${NAME} expanded. */
-function intended(text: string, expand: boolean): string {
-  if (text === '') return '';
-  let out = '';
-  for (let index = 0; index < text.length; ) {
-    const rest = text.slice(index);
-    const group = expand ? SIMPLE_GROUP.exec(rest) : null;
-    if (group) {
-      const current = ENV[group[1]!];
-      const fallback = group[3] ?? '';
-      if (group[2] === ':-') out += current === undefined || current === '' ? fallback : current;
-      else if (group[2] === '-') out += current === undefined ? fallback : current;
-      else out += current ?? '';
-      index += group[0].length;
-      continue;
-    }
-    const char = text[index]!;
-    const code = char.charCodeAt(0);
-    if (char === '#' && /^[{$@]/.test(text[index + 1] ?? '')) out += '\\#';
-    else if (DUMP[char] !== undefined) out += DUMP[char];
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`;
-    else out += char;
-    index++;
-  }
-  return out;
-}
 
 type Probe = { readonly label: string; readonly input: string; readonly command: Command; readonly expected: string[] };
 
@@ -219,7 +84,7 @@ function runProbes(shellPath: string, probes: readonly Probe[]): string[][] {
   return groups;
 }
 
-const values = generateValues();
+const values = generateValues({ seed: SEED, count: CASES, sentinelDir });
 const probes = values.flatMap(probesFor);
 
 function checkShell(shellPath: string): void {
