@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 // conformance runner: each slug must send exactly Kamal's commands, in Kamal's per-host order.
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const conformance = process.env.SEXTANT_CONFORMANCE_DIR ?? '/work/shared/conformance';
+// shared/ stands beside the checkout (as in CI's clean clone); /work/shared on a developer's machine.
+const conformance =
+  process.env.SEXTANT_CONFORMANCE_DIR ?? [join(repo, '../shared/conformance'), '/work/shared/conformance'].find((dir) => existsSync(dir)) ?? join(repo, '../shared/conformance');
 const runner = join(conformance, 'run_all.sh');
 
 interface SlugResult {
