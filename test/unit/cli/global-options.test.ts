@@ -1,13 +1,11 @@
 // Kamal's global options through the CLI (KAMAL-FACTS.md section 0): `-h`/`-r` comma lists with
 // `*` globs, `-p`, `-q`/`-v` for the plain renderer, and `-H`. Host filters are checked on dry-run
 // plans; -q/-v and -H on a real `build push` that only runs locally, against a fake `docker` on PATH.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
-import { tempProject } from '../config/temp-project.ts';
+import { markedProject } from './marked-project.ts';
 
 // Roles sort alphabetically (jobs, web, workers), so Kamal's all_hosts is
 // [2.2.2.2, 1.1.1.1, 1.1.1.2, 2.2.2.1, 1.1.1.3, 3.3.3.3]; 3.3.3.3 runs only an accessory.
@@ -34,19 +32,12 @@ exit 0
 `;
 
 function project() {
-  const p = tempProject({ 'config/deploy.yml': CONFIG, '.kamal/secrets': 'KAMAL_REGISTRY_PASSWORD=CANARY-pw-d41c\n', Dockerfile: 'FROM scratch\n' });
-  const marks = join(p.dir, 'marks');
-  mkdirSync(marks);
-  mkdirSync(join(p.dir, '.kamal/hooks'), { recursive: true });
-  for (const hook of HOOKS) {
-    writeFileSync(join(p.dir, '.kamal/hooks', hook), `#!/bin/sh\ntouch '${join(marks, hook)}'\n`);
-    chmodSync(join(p.dir, '.kamal/hooks', hook), 0o755);
-  }
-  mkdirSync(join(p.dir, 'bin'));
-  writeFileSync(join(p.dir, 'bin/docker'), FAKE_DOCKER);
-  chmodSync(join(p.dir, 'bin/docker'), 0o755);
-  const env = { PATH: `${join(p.dir, 'bin')}:${process.env.PATH}`, HOME: p.dir, VERSION: '999' };
-  return { ...p, env, marked: (hook: string) => existsSync(join(marks, hook)) };
+  return markedProject({
+    files: { 'config/deploy.yml': CONFIG, '.kamal/secrets': 'KAMAL_REGISTRY_PASSWORD=CANARY-pw-d41c\n' },
+    hooks: HOOKS,
+    docker: FAKE_DOCKER,
+    version: '999',
+  });
 }
 
 async function run(argv: string[]) {

@@ -2,14 +2,14 @@
 // anything: no TCP connection to a server, no pre-connect hook, no local docker command. Each case
 // points the config at a real listener on 127.0.0.1 (via `ssh.port`) and counts what reached it. A
 // positive control (a valid config) proves the listener and the hook marker do see a connection.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
-import { tempProject } from '../config/temp-project.ts';
+import { markedProject } from './marked-project.ts';
 
 interface Listener {
   port: number;
@@ -79,20 +79,13 @@ const COMMANDS: string[][] = [['deploy'], ['setup'], ['app', 'boot'], ['lock', '
 const HOOKS = ['pre-connect', 'pre-build', 'pre-deploy', 'docker-setup', 'pre-app-boot'];
 
 function project(config: string) {
-  const p = tempProject({ 'config/deploy.yml': config, '.kamal/secrets': 'KAMAL_REGISTRY_PASSWORD=pw\n', Dockerfile: 'FROM scratch\n' });
-  const marks = join(p.dir, 'marks');
-  mkdirSync(marks);
-  mkdirSync(join(p.dir, '.kamal/hooks'), { recursive: true });
-  for (const hook of HOOKS) {
-    writeFileSync(join(p.dir, '.kamal/hooks', hook), `#!/bin/sh\ntouch '${join(marks, hook)}'\n`);
-    chmodSync(join(p.dir, '.kamal/hooks', hook), 0o755);
-  }
-  // A fake docker first on PATH: any local docker command leaves a mark too.
-  mkdirSync(join(p.dir, 'bin'));
-  writeFileSync(join(p.dir, 'bin/docker'), `#!/bin/sh\ntouch '${join(marks, 'docker')}'\nexit 1\n`);
-  chmodSync(join(p.dir, 'bin/docker'), 0o755);
-  const env = { PATH: `${join(p.dir, 'bin')}:${process.env.PATH}`, HOME: p.dir, VERSION: 'v1' };
-  return { ...p, marks, env, marked: (name: string) => existsSync(join(marks, name)) };
+  return markedProject({
+    files: { 'config/deploy.yml': config, '.kamal/secrets': 'KAMAL_REGISTRY_PASSWORD=pw\n' },
+    hooks: HOOKS,
+    // Any local docker command leaves a mark too.
+    docker: "#!/bin/sh\ntouch '$MARKS/docker'\nexit 1\n",
+    version: 'v1',
+  });
 }
 
 for (const [kind, { config, expect }] of Object.entries(INVALID)) {
