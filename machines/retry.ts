@@ -17,10 +17,15 @@ export function failureMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-// Waits until an absolute time, so a wait restored from a snapshot ends when it would have.
-export const sleepUntil = fromPromise<void, { until: number }>(async ({ input }) => {
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, input.until - Date.now())));
-});
+// Waits until an absolute time, so a wait restored from a snapshot ends when it would have. A
+// stopped actor clears its timer: a stopped run must not keep the process alive until then.
+export const sleepUntil = fromPromise<void, { until: number }>(
+  ({ input, signal }) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, input.until - Date.now()));
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    }),
+);
 
 // The guard and the context updates every retrying machine shares (host, role-swap).
 export interface RetryContext {

@@ -130,7 +130,7 @@ test('require_destination is satisfied by a destination', () => {
   try {
     const config = loadConfig({ cwd: project.dir, env: {}, destination: 'production' });
     assert.is(config.primaryHost, '2.2.2.2');
-    assert.is(errorOf(() => loadConfig({ cwd: project.dir, env: {} })).message, 'config/deploy.yml: 1 error\n  You must specify a destination');
+    assert.is(errorOf(() => loadConfig({ cwd: project.dir, env: {} })).message, 'config/deploy.yml: 1 error\n  require_destination: You must specify a destination');
   } finally {
     project.cleanup();
   }
