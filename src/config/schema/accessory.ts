@@ -16,7 +16,7 @@ const mapping = (shape: string) =>
 
 // An empty `registry: {}` counts as no registry, as in Kamal (it only reads a registry that is "present").
 const accessoryRegistry = () =>
-  dispatch(registrySchema(), (input) =>
+  dispatch(z.union([registrySchema(), hash({})]), (input) =>
     isHash(input) && Object.keys(input).length === 0 ? (z.any().transform(() => undefined) as never) : registrySchema(),
   );
 

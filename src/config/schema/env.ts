@@ -52,13 +52,16 @@ function complexEnv(allowTags: boolean) {
   });
 }
 
+// The plain form as editors see it: any key but the three that select the clear/secret form.
+const documentedPlainEnv = () => z.record(z.string().regex(/^(?!(?:clear|secret|tags)$)/), argumentValue());
+
 const documentedEnv = (allowTags: boolean) =>
   z.union([
-    hashOf(argumentValue()),
+    documentedPlainEnv(),
     hash({
       clear: clearHash().optional(),
       secret: secretList().optional(),
-      ...(allowTags ? { tags: hashOf(z.union([hashOf(argumentValue()), hash({ clear: clearHash().optional(), secret: secretList().optional() })])).optional() } : {}),
+      ...(allowTags ? { tags: hashOf(z.union([documentedPlainEnv(), hash({ clear: clearHash().optional(), secret: secretList().optional() })])).optional() } : {}),
     }),
   ]);
 
