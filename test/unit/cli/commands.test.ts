@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,6 +11,8 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { tempProject } from '../config/temp-project.ts';
 
 const HOOKS = ['docker-setup', 'post-app-boot', 'post-deploy', 'post-proxy-reboot', 'pre-app-boot', 'pre-build', 'pre-connect', 'pre-deploy', 'pre-proxy-reboot'];
+
+const KAMAL_HOOK_ENV = ['KAMAL_RECORDED_AT', 'KAMAL_PERFORMER', 'KAMAL_VERSION', 'KAMAL_SERVICE_VERSION', 'KAMAL_SERVICE', 'KAMAL_HOSTS', 'KAMAL_COMMAND', 'KAMAL_SUBCOMMAND', 'KAMAL_DESTINATION', 'KAMAL_ROLES', 'KAMAL_LOCK', 'KAMAL_RUNTIME'];
 
 test('sextant init stubs the config, the secrets, the schema and all nine sample hooks', async () => {
   const project = tempProject({});
@@ -26,6 +28,11 @@ test('sextant init stubs the config, the secrets, the schema and all nine sample
     for (const hook of hooks) {
       const mode = statSync(join(project.dir, '.kamal/hooks', hook)).mode;
       assert.ok(mode & 0o100, `${hook} is executable`);
+      // Each sample uses Kamal's variable names, so it works unchanged under Kamal too.
+      const text = readFileSync(join(project.dir, '.kamal/hooks', hook), 'utf8');
+      assert.ok(text.startsWith('#!/bin/sh\n'), `${hook} is a shell script`);
+      assert.match(text, /\$KAMAL_[A-Z_]+/, `${hook} reads a KAMAL_* variable`);
+      for (const name of text.match(/KAMAL_[A-Z_]+/g) ?? []) assert.ok(KAMAL_HOOK_ENV.includes(name), `${hook}: ${name} is not a variable Kamal sets`);
     }
     // The stub is a valid configuration once its secret is named.
     const config = loadConfig({ cwd: project.dir });
