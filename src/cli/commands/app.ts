@@ -16,6 +16,28 @@ const integer = (value: string): number => {
   return n;
 };
 
+// Thor's numeric option, as `app maintenance --drain_timeout` takes it: a whole number stays an
+// Integer, a value with a decimal point becomes a Ruby Float, which Kamal writes back with
+// Float#to_s (`2.5` → `--drain-timeout="2.5s"`, `1.0` → `"1.0s"`). The float is returned as that text.
+const thorNumeric = (value: string): number | string => {
+  if (!/^[-+]?(\d*\.\d+|\d+)$/.test(value)) throw new UserError(`Expected numeric value, got ${JSON.stringify(value)}`);
+  return value.includes('.') ? rubyFloatText(Number(value)) : Number.parseInt(value, 10);
+};
+
+// Ruby's Float#to_s: shortest round-trip digits, always a fractional part, exponent form (`1.0e-05`)
+// below 1e-4 and from 1e16.
+function rubyFloatText(n: number): string {
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(n);
+  if (abs >= 1e-4 && abs < 1e16) {
+    const text = String(n);
+    return text.includes('.') ? text : `${text}.0`;
+  }
+  const [mantissa = '', exponent = ''] = n.toExponential().split('e');
+  const digits = exponent.replace(/^[-+]/, '').padStart(2, '0');
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent.startsWith('-') ? '-' : '+'}${digits}`;
+}
+
 // Thor's hash option: `-e KEY:value` (repeatable).
 const envPair = (value: string, previous: Record<string, string> = {}): Record<string, string> => {
   const colon = value.indexOf(':');
@@ -144,9 +166,9 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
   );
 
   leaf('maintenance', 'Set the app to maintenance mode')
-    .addOption(new Option('--drain-timeout <seconds>', 'How long to allow in-flight requests to complete (defaults to drain_timeout from config)').argParser(integer))
+    .addOption(new Option('--drain-timeout <seconds>', 'How long to allow in-flight requests to complete (defaults to drain_timeout from config)').argParser(thorNumeric))
     .option('--message <text>', 'Message to display to clients while stopped')
-    .action((options: ServerCommandOptions & { drainTimeout?: number; message?: string }, command: Command) =>
+    .action((options: ServerCommandOptions & { drainTimeout?: number | string; message?: string }, command: Command) =>
       inSession(command, ctx, options, (env) => ops.maintenanceApp(env, { drainTimeout: options.drainTimeout, message: options.message })),
     );
 

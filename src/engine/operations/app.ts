@@ -240,7 +240,7 @@ export async function liveApp(env: StepEnv): Promise<void> {
   );
 }
 
-export async function maintenanceApp(env: StepEnv, options: { drainTimeout?: number; message?: string }): Promise<void> {
+export async function maintenanceApp(env: StepEnv, options: { drainTimeout?: number | string; message?: string }): Promise<void> {
   const settings = { drainTimeout: options.drainTimeout ?? env.config.drainTimeout, message: options.message };
   await withLock(env, () =>
     on(env, env.selection.proxyHosts, async (host) => {
