@@ -73,10 +73,23 @@ export function deployPlan(config: Config, selection: Selection, request: PlanRe
       selection.appHosts.map((host) => [host, rolesOn(ordered, host).map((role) => ({ name: role.name, runsProxy: role.runsProxy }))]),
     ),
     primaryRole: selection.primaryRole ?? config.primaryRole ?? 'web',
-    bootGroups: bootGroups(config, selection.appHosts),
+    bootGroups: groupsThatOpenTheBarrier(config, selection),
     bootWaitSeconds: config.boot.wait,
     retry: { attempts: retry.attempts, baseDelayMs: retry.baseDelay * 1000, maxDelayMs: retry.maxDelay * 1000 },
   };
+}
+
+// Kamal 2.6.0 slices the app hosts in config order. When the first group holds no host of the
+// selection's primary role, that group's other roles wait at the barrier for a container no group
+// has started, and the boot hangs for ever. Only in that case Sextant puts the primary role's
+// hosts first (as Kamal 2.6.1 always does); every boot Kamal 2.6.0 completes keeps its order.
+export function groupsThatOpenTheBarrier(config: Config, selection: Selection): string[][] {
+  const groups = bootGroups(config, selection.appHosts);
+  const primaryRole = config.roles.find((role) => role.name === selection.primaryRole);
+  const primaryHosts = selection.appHosts.filter((host) => primaryRole?.hosts.includes(host));
+  const first = groups[0] ?? [];
+  if (groups.length < 2 || primaryHosts.length === 0 || first.some((host) => primaryHosts.includes(host))) return groups;
+  return bootGroups(config, [...primaryHosts, ...selection.appHosts.filter((host) => !primaryHosts.includes(host))]);
 }
 
 function unique(items: string[]): string[] {
