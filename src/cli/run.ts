@@ -3,13 +3,14 @@ import { isUserError } from '../errors.ts';
 import type { CliIO } from './io.ts';
 import { normalizeArgv } from './options.ts';
 import { buildProgram } from './program.ts';
+import { foldBooleanValues } from './thor-booleans.ts';
 
 // Runs one CLI invocation and returns its exit code. User errors print their message only;
 // anything else is a bug, so its stack is kept.
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = buildProgram({ io });
   try {
-    await program.parseAsync(normalizeArgv(argv), { from: 'user' });
+    await program.parseAsync(foldBooleanValues(normalizeArgv(argv), program), { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -17,6 +17,7 @@ import {
   pipe,
   raw,
   redirect,
+  script,
   seq,
   shellCode,
   shellwords,
@@ -175,6 +176,15 @@ export function inspectBuilder(builder: BuilderConfig, kind: BuilderKind): Comma
   return usesDockerDriver(builder) ? undefined : docker('buildx', 'inspect', builderName(builder, kind));
 }
 
+/**
+ * What Kamal sends where the `docker` driver has no builder command (inspect, create, remove): it
+ * still calls `execute` with nothing, and SSHKit maps that empty command to `/usr/bin/env ` (which
+ * only prints the local environment and always succeeds).
+ */
+export function emptyBuilderCommand(): Command {
+  return script('');
+}
+
 /** Text a failed inspect prints when the builder must be (re)created. */
 export const MISSING_BUILDER_PATTERN = /(context not found|no builder|no compatible builder|does not exist)/;
 
@@ -247,7 +257,7 @@ export function buildOptions({ config, dockerfileExists }: BuildOptionsInput): W
   return [
     ...(to !== undefined && from !== undefined ? [...argumentize('--cache-to', to), ...argumentize('--cache-from', from)] : []),
     ...argumentize('--label', { service: config.service }),
-    ...argumentize('--build-arg', builder.args, { sensitive: true }),
+    ...argumentize('--build-arg', builder.args),
     ...argumentize('--secret', builder.secrets.map((name) => ['id', name] as const)),
     ...argumentize('--file', builder.dockerfile),
     ...(isPresent(builder.target) ? argumentize('--target', builder.target) : []),

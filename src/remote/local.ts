@@ -25,6 +25,12 @@ export class LocalTransport implements LocalRunner {
     const display = renderForDisplay(command);
     const observer = this.options.observer;
     const id = observer?.start(this.host, display) ?? 0;
+    if (line.trim() === '/usr/bin/env') {
+      // SSHKit's empty command (see emptyBuilderCommand): running it would only dump this
+      // machine's environment into the logs, so it succeeds without running.
+      observer?.end(id, this.host, 0);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
     const result = await new Promise<ExecResult>((done, fail) => {
       const child = spawn('/bin/sh', ['-c', line], {
         cwd: options.cwd ?? this.options.cwd,

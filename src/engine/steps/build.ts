@@ -10,6 +10,7 @@ import {
   cloneDirectory,
   createBuilder,
   dockerArch,
+  emptyBuilderCommand,
   ensureLocalDockerInstalled,
   gitClone,
   gitCloneResetSteps,
@@ -44,7 +45,8 @@ export async function buildAndPush(env: StepEnv): Promise<void> {
 
   const arch = env.dryRun ? 'amd64' : dockerArch((await local.exec(docker('info', '--format', raw("'{{.Architecture}}'")), { check: false })).stdout.trim());
   const kind = builderKind(config, arch);
-  const inspect = inspectBuilder(config.builder, kind);
+  // The docker driver has no builder to inspect; Kamal still sends an empty command.
+  const inspect = inspectBuilder(config.builder, kind) ?? emptyBuilderCommand();
   if (inspect) {
     const inspected = await local.exec(inspect, { check: false });
     const output = inspected.stdout + inspected.stderr;
