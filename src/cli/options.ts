@@ -37,6 +37,10 @@ export function globalOptions(command: Command): GlobalOptions {
 }
 
 // Thor accepts both `--skip_push` and `--skip-push`; commander only knows the dashed form.
+// Thor also reads a single-letter switch joined to its value by `=` (`-d=staging`, its EQ_RE);
+// commander would keep the `=` in the value, so the value-taking short options are split here.
+const SHORT_WITH_VALUE = /^-([cdhrm])=(.*)$/s;
+
 export function normalizeArgv(argv: string[]): string[] {
   const out: string[] = [];
   let passthrough = false;
@@ -49,6 +53,9 @@ export function normalizeArgv(argv: string[]): string[] {
       const eq = arg.indexOf('=');
       const name = eq === -1 ? arg : arg.slice(0, eq);
       out.push(name.replace(/_/g, '-') + (eq === -1 ? '' : arg.slice(eq)));
+    } else if (SHORT_WITH_VALUE.test(arg)) {
+      const [, letter, value] = SHORT_WITH_VALUE.exec(arg) as RegExpExecArray;
+      out.push(`-${letter}`, value as string);
     } else out.push(arg);
   }
   return out;

@@ -15,6 +15,7 @@ import { registerServerCommands } from './commands/server.ts';
 import { registerBuildCommands } from './commands/build.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerDetailsCommand } from './commands/details.ts';
+import { registerRemoveCommand } from './commands/remove.ts';
 
 export interface CliContext {
   io: CliIO;
@@ -55,5 +56,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerBuildCommands(program, ctx);
   registerAuditCommand(program, ctx);
   registerDetailsCommand(program, ctx);
+  registerRemoveCommand(program, ctx);
   return program;
 }

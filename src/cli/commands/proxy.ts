@@ -6,6 +6,8 @@ import { subcommand, type CliContext } from '../program.ts';
 import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { addLogOptions } from './app.ts';
 
+export const PROXY_KEPT = 'kamal-proxy stays: other apps are installed on these servers (sextant proxy remove --force removes it anyway)';
+
 // `sextant proxy …`: Kamal's cli/proxy.rb.
 
 const integer = (value: string): number => {
@@ -135,8 +137,8 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     .action((options: ServerCommandOptions & { force?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const outcome = await ops.removeProxy(env, { force: Boolean(options.force) });
-        if (outcome === 'refused') ctx.io.out('Not removing the proxy, as other apps are installed, ignore this check with sextant proxy remove --force');
-        if (outcome === 'forced') ctx.io.out('Forcing, so removing the proxy, even though other apps are installed');
+        if (outcome === 'refused') ctx.io.out(PROXY_KEPT);
+        if (outcome === 'forced') ctx.io.out('--force: removing kamal-proxy although other apps are installed on these servers');
       }),
     );
 

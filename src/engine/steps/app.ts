@@ -128,8 +128,9 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
   // A retry after a dropped connection may find the container the first try started.
   if (attempt > 1 && (await containerId(env, host, role, version))) return;
   await audit(env, host, `Booted app version ${version}`, role.name);
-  const hostEnv = envFor(env.config, role.name, host);
   await t.exec(app.ensureEnvDirectory(env.config));
+  // After the mkdir, as Kamal: its env (and so a missing env/tags entry) is read for the upload.
+  const hostEnv = envFor(env.config, role.name, host);
   const secrets = hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const);
   await t.upload(role.envFilePath, envFileContent(secrets), 0o600);
   await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)) }));
