@@ -21,15 +21,15 @@ const commaList = (value: string): string[] =>
 
 export function addGlobalOptions(command: Command): Command {
   return command
-    .option('-v, --verbose', 'Detailed logging')
-    .option('-q, --quiet', 'Minimal logging')
-    .option('--version <version>', 'Run commands against a specific app version')
-    .option('-p, --primary', 'Run commands only on primary host instead of all')
-    .addOption(new Option('-h, --hosts <hosts>', 'Run commands on these hosts instead of all (separate by comma, supports wildcards with *)').argParser(commaList))
-    .addOption(new Option('-r, --roles <roles>', 'Run commands on these roles instead of all (separate by comma, supports wildcards with *)').argParser(commaList))
-    .option('-c, --config-file <path>', 'Path to config file', 'config/deploy.yml')
-    .option('-d, --destination <name>', 'Specify destination to be used for config file (staging -> deploy.staging.yml)')
-    .option('-H, --skip-hooks', "Don't run hooks");
+    .option('-v, --verbose', "Also print every command's output")
+    .option('-q, --quiet', 'Hide progress; print only warnings and errors')
+    .option('--version <version>', 'Target this app version instead of the current one')
+    .option('-p, --primary', 'Limit the command to the primary host')
+    .addOption(new Option('-h, --hosts <hosts>', 'Limit the command to these hosts (comma-separated; * works as a wildcard)').argParser(commaList))
+    .addOption(new Option('-r, --roles <roles>', 'Limit the command to these roles (comma-separated; * works as a wildcard)').argParser(commaList))
+    .option('-c, --config-file <path>', 'Config file to read', 'config/deploy.yml')
+    .option('-d, --destination <name>', 'Load the config for this destination (staging merges in deploy.staging.yml)')
+    .option('-H, --skip-hooks', 'Skip the hook scripts');
 }
 
 export function globalOptions(command: Command): GlobalOptions {

@@ -15,20 +15,20 @@ function inSession(command: Command, ctx: CliContext, options: ServerCommandOpti
 }
 
 export function registerAccessoryCommands(program: Command, ctx: CliContext): void {
-  const accessory = subcommand(program, 'accessory', ctx).description('Manage accessories (db/redis/search)');
+  const accessory = subcommand(program, 'accessory', ctx).description('Control accessory services such as databases, Redis or search');
   const leaf = (nameAndArgs: string, description: string) => serverCommandOptions(subcommand(accessory, nameAndArgs, ctx)).description(description);
   const simple = (name: string, description: string, operation: (env: StepEnv, accessoryName: string) => Promise<void>) =>
     leaf(`${name} <name>`, description).action((accessoryName: string, options: ServerCommandOptions, command: Command) =>
       inSession(command, ctx, options, (env) => operation(env, accessoryName)),
     );
 
-  simple('boot', 'Boot new accessory service on host (use NAME=all to boot all accessories)', ops.bootAccessory);
-  simple('reboot', 'Reboot existing accessory on host (stop container, remove container, start new container; use NAME=all to boot all accessories)', ops.rebootAccessory);
-  simple('start', 'Start existing accessory container on host', ops.startAccessory);
-  simple('stop', 'Stop existing accessory container on host', ops.stopAccessory);
-  simple('restart', 'Restart existing accessory container on host', ops.restartAccessory);
+  simple('boot', 'Start a new container for an accessory on its hosts (NAME=all for every accessory)', ops.bootAccessory);
+  simple('reboot', "Replace an accessory's container: stop it, remove it, start a fresh one (NAME=all for every accessory)", ops.rebootAccessory);
+  simple('start', "Start an accessory's stopped container on its hosts", ops.startAccessory);
+  simple('stop', "Stop an accessory's running container on its hosts", ops.stopAccessory);
+  simple('restart', 'Restart an accessory on its hosts without replacing its container', ops.restartAccessory);
 
-  leaf('details <name>', 'Show details about accessory on host (use NAME=all to show all accessories)').action(
+  leaf('details <name>', "Print the state of an accessory's container on its hosts (NAME=all for every accessory)").action(
     (name: string, options: ServerCommandOptions, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         for (const output of await ops.accessoryDetails(env, name)) {
@@ -37,9 +37,9 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
       }),
   );
 
-  leaf('exec <name> [cmd...]', 'Execute a custom command on servers within the accessory container (use --help to show options)')
-    .option('-i, --interactive', 'Execute command over ssh for an interactive shell (use for console/bash)')
-    .option('--reuse', 'Reuse currently running container instead of starting a new one')
+  leaf('exec <name> [cmd...]', 'Run a command in an accessory container on its hosts (--help lists the options)')
+    .option('-i, --interactive', 'Attach your terminal to the command over ssh (for a console or bash)')
+    .option('--reuse', 'Exec into the running container rather than starting a fresh one')
     .action((name: string, cmd: string[], options: ServerCommandOptions & { interactive?: boolean; reuse?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const result = await ops.execAccessory(env, name, { command: cmd, interactive: options.interactive, reuse: options.reuse });
@@ -52,7 +52,7 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
       }),
     );
 
-  addLogOptions(leaf('logs <name>', 'Show log lines from accessory on host (use --help to show options)')).action(
+  addLogOptions(leaf('logs <name>', "Print an accessory's log output from its hosts (--help lists the options)")).action(
     (name: string, options: ServerCommandOptions & ops.AccessoryLogsRequest & { follow?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const request = { since: options.since, lines: options.lines, grep: options.grep, grepOptions: options.grepOptions, skipTimestamps: options.skipTimestamps };
@@ -68,8 +68,8 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
       }),
   );
 
-  leaf('remove <name>', 'Remove accessory container, image and data directory from host (use NAME=all to remove all accessories)')
-    .option('-y, --confirmed', 'Proceed without confirmation question')
+  leaf('remove <name>', 'Tear down an accessory on its hosts: container, image and data directory (NAME=all for every accessory)')
+    .option('-y, --confirmed', "Don't ask for confirmation")
     .action(async (name: string, options: ServerCommandOptions & { confirmed?: boolean }, command: Command) => {
       const go = await confirmed(ctx, options, `This will remove all containers, images and data directories for ${name}. Are you sure?`);
       if (go) await inSession(command, ctx, options, (env) => ops.removeAccessory(env, name));
@@ -79,7 +79,7 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
     const command = simple(name, description, operation);
     (command as unknown as { _hidden: boolean })._hidden = true;
   };
-  hidden('remove_container', 'Remove accessory container from host', ops.removeAccessoryContainer);
-  hidden('remove_image', 'Remove accessory image from host', ops.removeAccessoryImage);
-  hidden('remove_service_directory', 'Remove accessory directory used for uploaded files and data directories from host', ops.removeAccessoryServiceDirectory);
+  hidden('remove_container', "Delete an accessory's container on its hosts", ops.removeAccessoryContainer);
+  hidden('remove_image', "Delete an accessory's image on its hosts", ops.removeAccessoryImage);
+  hidden('remove_service_directory', "Delete an accessory's service directory (uploaded files and data directories) on its hosts", ops.removeAccessoryServiceDirectory);
 }

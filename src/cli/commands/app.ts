@@ -65,45 +65,45 @@ interface LogsOptions extends ServerCommandOptions {
 
 export function addLogOptions(command: Command, options: { containerId?: boolean; grepOptions?: boolean } = {}): Command {
   command
-    .option('-s, --since <time>', 'Show lines since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
-    .addOption(new Option('-n, --lines <n>', 'Number of lines to show from each server').argParser(integer))
-    .option('-g, --grep <pattern>', 'Show lines with grep match only (use this to fetch specific requests by id)');
-  if (options.grepOptions !== false) command.option('--grep-options <options>', 'Additional options supplied to grep');
+    .option('-s, --since <time>', 'Only lines after a timestamp (e.g. 2013-01-02T13:23:37Z) or a relative time (e.g. 42m = 42 minutes ago)')
+    .addOption(new Option('-n, --lines <n>', 'How many lines to print per server').argParser(integer))
+    .option('-g, --grep <pattern>', 'Keep only lines matching this grep pattern (handy for finding a request by its id)');
+  if (options.grepOptions !== false) command.option('--grep-options <options>', 'Extra flags passed on to grep');
   command
-    .option('-f, --follow', 'Follow log on primary server (or specific host set by --hosts)')
-    .option('-T, --skip-timestamps', 'Skip appending timestamps to logging output');
-  if (options.containerId) command.option('--container-id <id>', 'Docker container ID to fetch logs');
+    .option('-f, --follow', 'Stream new lines from the primary server, or from the host given with --hosts')
+    .option('-T, --skip-timestamps', 'Leave timestamps out of the log output');
+  if (options.containerId) command.option('--container-id <id>', 'Read the logs of the container with this Docker ID');
   return command;
 }
 
 export function registerAppCommands(program: Command, ctx: CliContext): void {
-  const app = subcommand(program, 'app', ctx).description('Manage application');
+  const app = subcommand(program, 'app', ctx).description('Control the app containers on the servers');
   const leaf = (nameAndArgs: string, description: string) => serverCommandOptions(subcommand(app, nameAndArgs, ctx)).description(description);
 
-  leaf('boot', 'Boot app on servers (or reboot app if already running)').action(async (options: ServerCommandOptions, command: Command) => {
+  leaf('boot', 'Bring the app up on the servers, rebooting it where it already runs').action(async (options: ServerCommandOptions, command: Command) => {
     // A bare `app boot` boots the image tagged latest[-<destination>], as Kamal does.
     const globals = globalOptions(command);
     const version = globals.version ?? loadProject(globals, ctx.io).config.latestTag;
     await runDeploymentCommand(command, ctx, 'boot', options, version, 'app');
   });
 
-  leaf('start', 'Start existing app container on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('start', 'Start the stopped app containers on the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.startApp(env)),
   );
 
-  leaf('stop', 'Stop app container on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('stop', 'Stop the running app containers on the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.stopApp(env)),
   );
 
-  leaf('details', 'Show details about app containers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('details', 'Print the state of the app containers on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, async (env) => printer(ctx, options)(await ops.appDetails(env))),
   );
 
-  leaf('exec [cmd...]', 'Execute a custom command on servers within the app container (use --help to show options)')
-    .option('-i, --interactive', 'Execute command over ssh for an interactive shell (use for console/bash)')
-    .option('--reuse', 'Reuse currently running container instead of starting a new one')
-    .addOption(new Option('-e, --env <KEY:value>', 'Set environment variables for the command (repeatable)').argParser(envPair))
-    .option('--detach', 'Execute command in a detached container')
+  leaf('exec [cmd...]', 'Run a command in an app container on the servers (--help lists the options)')
+    .option('-i, --interactive', 'Attach your terminal to the command over ssh (for a console or bash)')
+    .option('--reuse', 'Exec into the running container rather than starting a fresh one')
+    .addOption(new Option('-e, --env <KEY:value>', 'Give the command an environment variable as KEY:value (repeatable)').argParser(envPair))
+    .option('--detach', 'Run the command in a background (detached) container')
     .action((cmd: string[], options: ServerCommandOptions & { interactive?: boolean; reuse?: boolean; env?: Record<string, string>; detach?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const result = await ops.execApp(env, {
@@ -122,22 +122,22 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
       }),
     );
 
-  leaf('containers', 'Show app containers on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('containers', 'List the app containers on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, async (env) => printer(ctx, options)(await ops.appContainers(env))),
   );
 
-  leaf('stale_containers', 'Detect app stale containers')
+  leaf('stale_containers', 'Find running app containers that are not the current version')
     .alias('stale-containers')
-    .option('-s, --stop', 'Stop the stale containers found')
+    .option('-s, --stop', 'Stop each stale container that turns up')
     .action((options: ServerCommandOptions & { stop?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => printer(ctx, options)(await ops.staleContainers(env, { stop: Boolean(options.stop) }))),
     );
 
-  leaf('images', 'Show app images on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('images', 'List the app images on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, async (env) => printer(ctx, options)(await ops.appImages(env))),
   );
 
-  addLogOptions(leaf('logs', 'Show log lines from app on servers (use --help to show options)'), { containerId: true }).action(
+  addLogOptions(leaf('logs', "Print the app's log output from the servers (--help lists the options)"), { containerId: true }).action(
     (options: LogsOptions, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const request = {
@@ -157,22 +157,22 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
       }),
   );
 
-  leaf('remove', 'Remove app containers and images from servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('remove', 'Stop the app and delete its containers and images on the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeApp(env)),
   );
 
-  leaf('live', 'Set the app to live mode').action((options: ServerCommandOptions, command: Command) =>
+  leaf('live', 'Take the app out of maintenance mode so it serves requests again').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.liveApp(env)),
   );
 
-  leaf('maintenance', 'Set the app to maintenance mode')
-    .addOption(new Option('--drain-timeout <seconds>', 'How long to allow in-flight requests to complete (defaults to drain_timeout from config)').argParser(thorNumeric))
-    .option('--message <text>', 'Message to display to clients while stopped')
+  leaf('maintenance', 'Switch the app to maintenance mode, answering requests with a maintenance page')
+    .addOption(new Option('--drain-timeout <seconds>', 'Seconds to let in-flight requests finish (default: drain_timeout in the config)').argParser(thorNumeric))
+    .option('--message <text>', 'Text shown to visitors during maintenance')
     .action((options: ServerCommandOptions & { drainTimeout?: number | string; message?: string }, command: Command) =>
       inSession(command, ctx, options, (env) => ops.maintenanceApp(env, { drainTimeout: options.drainTimeout, message: options.message })),
     );
 
-  leaf('version', 'Show app version currently running on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('version', 'Print the app version each server is running').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, async (env) => printer(ctx, options)(await ops.appVersion(env))),
   );
 
@@ -182,16 +182,16 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
     (command as unknown as { _hidden: boolean })._hidden = true;
     return command;
   };
-  hidden('remove_container <version>', 'Remove app container with given version from servers').action(
+  hidden('remove_container <version>', 'Delete the app container of VERSION on each server').action(
     (version: string, options: ServerCommandOptions, command: Command) => inSession(command, ctx, options, (env) => ops.removeAppContainer(env, version)),
   );
-  hidden('remove_containers', 'Remove all app containers from servers').action((options: ServerCommandOptions, command: Command) =>
+  hidden('remove_containers', 'Delete all app containers on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeAppContainers(env)),
   );
-  hidden('remove_images', 'Remove all app images from servers').action((options: ServerCommandOptions, command: Command) =>
+  hidden('remove_images', 'Delete all app images on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeAppImages(env)),
   );
-  hidden('remove_app_directories', 'Remove the app directories from servers').action((options: ServerCommandOptions, command: Command) =>
+  hidden('remove_app_directories', "Delete the app's directories on each server").action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeAppDirectories(env)),
   );
 }

@@ -6,7 +6,7 @@ import { serverCommandOptions, withSession, type ServerCommandOptions } from '..
 // `sextant audit`: the tail of the audit log on every selected host (Kamal's cli/main.rb).
 export function registerAuditCommand(program: Command, ctx: CliContext): void {
   serverCommandOptions(subcommand(program, 'audit', ctx))
-    .description('Show audit log from servers')
+    .description('Print the tail of the audit log from each server')
     .action((options: ServerCommandOptions, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'audit' }, async ({ env }) => {
         ops.writeHostOutputs((text) => ctx.io.out(text), await ops.auditLog(env), { json: options.output === 'json' });

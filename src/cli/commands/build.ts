@@ -6,38 +6,38 @@ import { serverCommandOptions, withSession, type ServerCommandOptions } from '..
 // `sextant build …`: Kamal's cli/build.rb.
 
 export function registerBuildCommands(program: Command, ctx: CliContext): void {
-  const build = subcommand(program, 'build', ctx).description('Build application image');
+  const build = subcommand(program, 'build', ctx).description('Build the app image and manage the builder');
   const leaf = (name: string, description: string) => serverCommandOptions(subcommand(build, name, ctx)).description(description);
   const inSession = (command: Command, options: ServerCommandOptions, body: Parameters<typeof withSession<void>>[3]) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'build' }, body);
 
-  leaf('deliver', 'Build app and push app image to registry then pull image on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('deliver', 'Build the image, push it to the registry and pull it onto the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, async ({ env }) => {
       await ops.pushImage(env);
       await ops.pullImage(env);
     }),
   );
 
-  leaf('push', 'Build and push app image to registry').action((options: ServerCommandOptions, command: Command) =>
+  leaf('push', 'Build the app image and upload it to the registry').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, ({ env }) => ops.pushImage(env)),
   );
 
-  leaf('pull', 'Pull app image from registry onto servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('pull', 'Have the servers download the app image from the registry').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, ({ env }) => ops.pullImage(env)),
   );
 
-  leaf('create', 'Create a build setup').action((options: ServerCommandOptions, command: Command) =>
+  leaf('create', 'Set up the builder the config asks for').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, async ({ env }) => {
       const problem = await ops.createBuilder(env);
       if (problem) ctx.io.err(problem);
     }),
   );
 
-  leaf('remove', 'Remove build setup').action((options: ServerCommandOptions, command: Command) =>
+  leaf('remove', 'Tear down the builder').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, ({ env }) => ops.removeBuilder(env)),
   );
 
-  leaf('details', 'Show build setup').action((options: ServerCommandOptions, command: Command) =>
+  leaf('details', "Print the builder's name and configuration").action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, async ({ env }) => {
       const { name, info } = await ops.builderDetails(env);
       ctx.io.out(`Builder: ${name}`);

@@ -62,7 +62,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
   for (const [name, description] of Object.entries(descriptions) as Array<[DeployCommand, string]>) {
     serverCommandOptions(subcommand(program, name, ctx))
       .description(description)
-      .option('-P, --skip-push', 'Skip image build and push (pull the version already in the registry)')
+      .option('-P, --skip-push', 'Use the image already in the registry instead of building and pushing one')
       .action((options: DeployOptions, command: Command) => runDeploymentCommand(command, ctx, name, options));
   }
   serverCommandOptions(subcommand(program, 'rollback <version>', ctx))

@@ -7,7 +7,7 @@ import { serverCommandOptions, withSession, type ServerCommandOptions } from '..
 // cli/main.rb).
 export function registerDetailsCommand(program: Command, ctx: CliContext): void {
   serverCommandOptions(subcommand(program, 'details', ctx))
-    .description('Show details about all containers')
+    .description('Print the state of the proxy, app and accessory containers')
     .action((options: ServerCommandOptions, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'details' }, async ({ env }) => {
         const write = (text: string) => ctx.io.out(text);

@@ -43,6 +43,6 @@ export function initProject(cwd: string, say: (line: string) => void): void {
 
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   subcommand(program, 'init', ctx)
-    .description('Create a config stub in config/deploy.yml, a secrets stub and sample hooks in .kamal')
+    .description('Generate config/deploy.yml, plus a secrets stub and sample hooks under .kamal')
     .action(() => initProject(ctx.io.cwd, (line) => ctx.io.out(line)));
 }

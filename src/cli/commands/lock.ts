@@ -6,18 +6,18 @@ import { serverCommandOptions, withSession, type ServerCommandOptions } from '..
 // `sextant lock …`: Kamal's cli/lock.rb.
 
 export function registerLockCommands(program: Command, ctx: CliContext): void {
-  const lock = subcommand(program, 'lock', ctx).description('Manage the deploy lock');
+  const lock = subcommand(program, 'lock', ctx).description('Inspect, take or release the lock that guards deploys');
   const leaf = (name: string, description: string) => serverCommandOptions(subcommand(lock, name, ctx)).description(description);
 
-  leaf('status', 'Report lock status').action((options: ServerCommandOptions, command: Command) =>
+  leaf('status', 'Show whether the deploy lock is held, and its details').action((options: ServerCommandOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'lock' }, async ({ env }) => {
       const details = await ops.deployLockStatus(env);
       ctx.io.out(details === undefined ? 'There is no deploy lock' : details.trimEnd());
     }),
   );
 
-  leaf('acquire', 'Acquire the deploy lock')
-    .requiredOption('-m, --message <message>', 'A lock message')
+  leaf('acquire', 'Lock deploys until the lock is released')
+    .requiredOption('-m, --message <message>', 'Reason for the lock, stored with it')
     .action((options: ServerCommandOptions & { message: string }, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'lock', lockMessage: options.message }, async ({ env }) => {
         await ops.acquireDeployLock(env);
@@ -25,7 +25,7 @@ export function registerLockCommands(program: Command, ctx: CliContext): void {
       }),
     );
 
-  leaf('release', 'Release the deploy lock').action((options: ServerCommandOptions, command: Command) =>
+  leaf('release', 'Remove the deploy lock so deploys can run again').action((options: ServerCommandOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'lock' }, async ({ env }) => {
       ctx.io.out((await ops.releaseDeployLock(env)) ? 'Released the deploy lock' : 'There is no deploy lock');
     }),

@@ -45,27 +45,27 @@ interface RebootOptions extends ServerCommandOptions {
 }
 
 export function registerProxyCommands(program: Command, ctx: CliContext): void {
-  const proxy = subcommand(program, 'proxy', ctx).description('Manage kamal-proxy');
+  const proxy = subcommand(program, 'proxy', ctx).description('Control kamal-proxy, the reverse proxy in front of the app');
   const leaf = (nameAndArgs: string, description: string) => serverCommandOptions(subcommand(proxy, nameAndArgs, ctx)).description(description);
 
-  leaf('boot', 'Boot proxy on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('boot', 'Run a new kamal-proxy container on the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.bootProxy(env)),
   );
 
-  leaf('boot_config <subcommand>', 'Manage kamal-proxy boot configuration (set, get or reset)')
+  leaf('boot_config <subcommand>', 'Set, get or reset the options kamal-proxy boots with')
     .alias('boot-config')
-    .option('--publish', 'Publish the proxy ports on the host (default)', true)
-    .option('--no-publish', "Don't publish the proxy ports on the host")
-    .addOption(new Option('--publish-host-ip <ip>', 'Host IP address to bind HTTP/HTTPS traffic to (repeatable). Defaults to all interfaces').argParser(repeatable))
-    .addOption(new Option('--http-port <port>', 'HTTP port to publish on the host').argParser(integer).default(80))
-    .addOption(new Option('--https-port <port>', 'HTTPS port to publish on the host').argParser(integer).default(443))
-    .option('--log-max-size <size>', 'Max size of proxy logs', '10m')
-    .option('--registry <registry>', 'Registry to use for the proxy image')
-    .option('--repository <repository>', 'Repository for the proxy image')
-    .option('--image-version <version>', 'Version of the proxy to run')
-    .addOption(new Option('--metrics-port <port>', 'Port to report prometheus metrics on').argParser(integer))
-    .option('--debug', 'Whether to run the proxy in debug mode')
-    .option('--docker-options <options...>', 'Docker options to pass to the proxy container (option=value option2=value2)')
+    .option('--publish', 'Bind the HTTP and HTTPS ports on the host (on by default)', true)
+    .option('--no-publish', 'Leave the HTTP and HTTPS ports unbound on the host')
+    .addOption(new Option('--publish-host-ip <ip>', 'Bind the HTTP/HTTPS ports only on this host IP (repeatable; default: every interface)').argParser(repeatable))
+    .addOption(new Option('--http-port <port>', 'Port on the host that serves HTTP').argParser(integer).default(80))
+    .addOption(new Option('--https-port <port>', 'Port on the host that serves HTTPS').argParser(integer).default(443))
+    .option('--log-max-size <size>', "Largest size the proxy's logs may grow to", '10m')
+    .option('--registry <registry>', 'Pull the proxy image from this registry')
+    .option('--repository <repository>', 'Image repository that holds kamal-proxy (e.g. basecamp/kamal-proxy)')
+    .option('--image-version <version>', 'Run this kamal-proxy version (image tag)')
+    .addOption(new Option('--metrics-port <port>', 'Expose Prometheus metrics on this port').argParser(integer))
+    .option('--debug', "Turn on the proxy's debug mode")
+    .option('--docker-options <options...>', 'Extra docker run options for the proxy container, as option=value option2=value2')
     .action((subcommandName: string, options: BootConfigCliOptions, command: Command) => {
       if (!['set', 'get', 'reset'].includes(subcommandName)) throw new UserError(`Unknown boot_config subcommand ${subcommandName}`);
       return inSession(command, ctx, options, async (env) => {
@@ -93,31 +93,31 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       });
     });
 
-  leaf('reboot', 'Reboot proxy on servers (stop container, remove container, start new container)')
-    .option('--rolling', 'Reboot proxy on hosts in sequence, rather than in parallel')
-    .option('-y, --confirmed', 'Proceed without confirmation question')
+  leaf('reboot', 'Replace the proxy container on the servers: stop it, remove it, start a fresh one')
+    .option('--rolling', 'Go one host at a time instead of all hosts at once')
+    .option('-y, --confirmed', "Don't ask for confirmation")
     .action(async (options: RebootOptions, command: Command) => {
       const go = await confirmed(ctx, options, 'This will cause a brief outage on each host. Are you sure?');
       if (go) await inSession(command, ctx, options, (env) => ops.rebootProxy(env, { rolling: Boolean(options.rolling) }));
     });
 
-  leaf('start', 'Start existing proxy container on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('start', 'Start the stopped proxy container on the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.startProxy(env)),
   );
 
-  leaf('stop', 'Stop existing proxy container on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('stop', 'Stop the running proxy container on the servers').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.stopProxy(env)),
   );
 
-  leaf('restart', 'Restart existing proxy container on servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('restart', 'Restart kamal-proxy on the servers without replacing its container').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.restartProxy(env)),
   );
 
-  leaf('details', 'Show details about proxy container from servers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('details', 'Print the state of the proxy container on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, async (env) => print(ctx, options, await ops.proxyDetails(env))),
   );
 
-  addLogOptions(leaf('logs', 'Show log lines from proxy on servers'), { grepOptions: false }).action(
+  addLogOptions(leaf('logs', "Print the proxy's log output from the servers"), { grepOptions: false }).action(
     (options: ServerCommandOptions & ops.ProxyLogsRequest & { follow?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const request = { since: options.since, lines: options.lines, grep: options.grep, skipTimestamps: options.skipTimestamps };
@@ -132,8 +132,8 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       }),
   );
 
-  leaf('remove', 'Remove proxy container and image from servers')
-    .option('--force', 'Force removing proxy when apps are still installed')
+  leaf('remove', 'Take kamal-proxy off the servers, deleting its container and image')
+    .option('--force', 'Remove it even while other apps still use it')
     .action((options: ServerCommandOptions & { force?: boolean }, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         const outcome = await ops.removeProxy(env, { force: Boolean(options.force) });
@@ -147,13 +147,13 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     (command as unknown as { _hidden: boolean })._hidden = true;
     return command;
   };
-  hidden('remove_container', 'Remove proxy container from servers').action((options: ServerCommandOptions, command: Command) =>
+  hidden('remove_container', 'Delete the kamal-proxy container on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeProxyContainer(env)),
   );
-  hidden('remove_image', 'Remove proxy image from servers').action((options: ServerCommandOptions, command: Command) =>
+  hidden('remove_image', 'Delete the kamal-proxy image on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeProxyImage(env)),
   );
-  hidden('remove_proxy_directory', 'Remove the proxy directory from servers').action((options: ServerCommandOptions, command: Command) =>
+  hidden('remove_proxy_directory', "Delete kamal-proxy's directory on each server").action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeProxyDirectory(env)),
   );
 }

@@ -13,19 +13,19 @@ const integer = (value: string): number => {
 };
 
 export function registerPruneCommands(program: Command, ctx: CliContext): void {
-  const prune = subcommand(program, 'prune', ctx).description('Prune old application images and containers');
+  const prune = subcommand(program, 'prune', ctx).description('Clean up old app images and containers on the servers');
   const leaf = (name: string, description: string) => serverCommandOptions(subcommand(prune, name, ctx)).description(description);
 
-  leaf('all', 'Prune unused images and stopped containers').action((options: ServerCommandOptions, command: Command) =>
+  leaf('all', 'Run the image and container clean-ups together').action((options: ServerCommandOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'prune' }, ({ env }) => ops.pruneAll(env)),
   );
 
-  leaf('images', 'Prune unused images').action((options: ServerCommandOptions, command: Command) =>
+  leaf('images', "Delete the app's unused images").action((options: ServerCommandOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'prune' }, ({ env }) => ops.pruneImages(env)),
   );
 
-  leaf('containers', 'Prune all stopped containers, except the last n (default 5)')
-    .addOption(new Option('--retain <n>', 'Number of containers to retain').argParser(integer))
+  leaf('containers', 'Delete old stopped containers but keep the n most recent (default 5)')
+    .addOption(new Option('--retain <n>', 'How many stopped containers to keep').argParser(integer))
     .action((options: ServerCommandOptions & { retain?: number }, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'prune' }, ({ env }) => ops.pruneContainers(env, options.retain ?? env.config.retainContainers)),
     );

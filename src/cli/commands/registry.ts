@@ -11,20 +11,20 @@ interface RegistryOptions extends ServerCommandOptions {
 }
 
 export function registerRegistryCommands(program: Command, ctx: CliContext): void {
-  const registry = subcommand(program, 'registry', ctx).description('Login and -out of the image registry');
+  const registry = subcommand(program, 'registry', ctx).description('Handle image registry credentials (login, logout)');
   const leaf = (name: string, description: string) =>
     serverCommandOptions(subcommand(registry, name, ctx))
       .description(description)
-      .option('-L, --skip-local', 'Skip local login')
-      .option('-R, --skip-remote', 'Skip remote login');
+      .option('-L, --skip-local', "Don't touch the registry session on this machine")
+      .option('-R, --skip-remote', "Don't touch the registry session on the servers");
 
-  leaf('login', 'Log in to registry locally and remotely').action((options: RegistryOptions, command: Command) =>
+  leaf('login', 'Log in to the registry here and on the servers').action((options: RegistryOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'registry' }, ({ env }) =>
       ops.registryLoginEverywhere(env, { skipLocal: options.skipLocal, skipRemote: options.skipRemote }),
     ),
   );
 
-  leaf('logout', 'Log out of registry locally and remotely').action((options: RegistryOptions, command: Command) =>
+  leaf('logout', 'Log out of the registry here and on the servers').action((options: RegistryOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'registry' }, ({ env }) =>
       ops.registryLogoutEverywhere(env, { skipLocal: options.skipLocal, skipRemote: options.skipRemote }),
     ),

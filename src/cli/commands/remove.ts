@@ -11,7 +11,7 @@ import { confirmed, PROXY_KEPT } from './proxy.ts';
 export function registerRemoveCommand(program: Command, ctx: CliContext): void {
   serverCommandOptions(subcommand(program, 'remove', ctx))
     .description('Remove the app, kamal-proxy, every accessory and the registry login from the servers')
-    .option('-y, --confirmed', 'Proceed without confirmation question')
+    .option('-y, --confirmed', "Don't ask for confirmation")
     .action(async (options: ServerCommandOptions & { confirmed?: boolean }, command: Command) => {
       if (!(await confirmed(ctx, options, 'Remove every container and image of the app, kamal-proxy and the accessories?'))) return;
       await withSession(command, ctx.io, { ...options, kamalCommand: 'remove' }, async ({ env }) => {

@@ -4,13 +4,13 @@ import { globalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
 export function registerSecretsCommands(program: Command, ctx: CliContext): void {
-  const secrets = subcommand(program, 'secrets', ctx).description('Helpers for extracting secrets');
+  const secrets = subcommand(program, 'secrets', ctx).description('Read secrets from a vault and pick single values out of the result');
 
   subcommand(secrets, 'fetch [secrets...]', ctx)
-    .description('Fetch secrets from a vault (prints shell-escaped JSON for `secrets extract`)')
-    .requiredOption('-a, --adapter <adapter>', 'Which vault adapter to use')
-    .option('--account <account>', 'The account identifier or username')
-    .option('--from <from>', 'A vault or folder to fetch the secrets from')
+    .description('Ask a vault for secrets and print them as shell-escaped JSON for `secrets extract`')
+    .requiredOption('-a, --adapter <adapter>', 'Name of the vault adapter (e.g. 1password, bitwarden)')
+    .option('--account <account>', 'Account ID or user name to sign in with')
+    .option('--from <from>', 'Look up the secrets in this vault or folder')
     .action(async (names: string[], options: { adapter: string; account?: string; from?: string }) => {
       try {
         const results = await fetchSecrets({ adapter: options.adapter, account: options.account, from: options.from, names });
@@ -23,11 +23,11 @@ export function registerSecretsCommands(program: Command, ctx: CliContext): void
     });
 
   subcommand(secrets, 'extract <name> <secrets>', ctx)
-    .description('Extract a single secret from the results of a fetch call')
+    .description('Print one secret from the JSON that `secrets fetch` returned')
     .action((name: string, json: string) => ctx.io.out(extractSecret(name, json)));
 
   subcommand(secrets, 'print', ctx)
-    .description('Print the secrets (for debugging: shows real values)')
+    .description('Show the resolved secrets with their real values (for debugging)')
     .action(async (_options: unknown, command: Command) => {
       const options = globalOptions(command);
       const loaded = await loadSecrets({ cwd: ctx.io.cwd, destination: options.destination, env: ctx.io.env });

@@ -7,11 +7,11 @@ import { serverCommandOptions, withSession, type ServerCommandOptions } from '..
 // `sextant server …`: Kamal's cli/server.rb.
 
 export function registerServerCommands(program: Command, ctx: CliContext): void {
-  const server = subcommand(program, 'server', ctx).description('Bootstrap servers with curl and Docker');
+  const server = subcommand(program, 'server', ctx).description('Prepare the servers with Docker and run ad-hoc commands on them');
   const leaf = (nameAndArgs: string, description: string) => serverCommandOptions(subcommand(server, nameAndArgs, ctx)).description(description);
 
-  leaf('exec [cmd...]', 'Run a custom command on the server (use --help to show options)')
-    .option('-i, --interactive', 'Run the command interactively (use for console/bash)')
+  leaf('exec [cmd...]', 'Run a command directly on the servers, outside any container (--help lists the options)')
+    .option('-i, --interactive', 'Attach your terminal to the command over ssh (for a console or bash)')
     .action((cmd: string[], options: ServerCommandOptions & { interactive?: boolean }, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'server' }, async ({ env }) => {
         const result = await ops.execOnServers(env, { command: cmd, interactive: options.interactive });
@@ -24,7 +24,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       }),
     );
 
-  leaf('bootstrap', 'Set up Docker to run Kamal apps').action((options: ServerCommandOptions, command: Command) =>
+  leaf('bootstrap', 'Install Docker on the servers that lack it').action((options: ServerCommandOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'server' }, ({ env }) => ops.bootstrapServers(env)),
   );
 }
