@@ -59,8 +59,10 @@ export function parseProxy(proxy: string): { user: string; host: string; port: n
   const at = proxy.lastIndexOf('@');
   const user = at === -1 ? 'root' : proxy.slice(0, at);
   const rest = at === -1 ? proxy : proxy.slice(at + 1);
-  const colon = rest.lastIndexOf(':');
-  return colon === -1 ? { user, host: rest, port: 22 } : { user, host: rest.slice(0, colon), port: Number(rest.slice(colon + 1)) };
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest); // [2001:db8::1]:2222
+  if (bracketed) return { user, host: bracketed[1] as string, port: Number(bracketed[2] ?? 22) };
+  const port = /^([^:]+):(\d+)$/.exec(rest); // host:port; a bare IPv6 address has several colons
+  return port ? { user, host: port[1] as string, port: Number(port[2]) } : { user, host: rest, port: 22 };
 }
 
 // Tries each private key, then the ssh-agent (unless keys_only), as net-ssh does.

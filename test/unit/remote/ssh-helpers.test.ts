@@ -188,6 +188,12 @@ test('parseProxy: host, user@host, user@host:port and host:port', () => {
   assert.equal(parseProxy('app@10.0.0.1:22'), { user: 'app', host: '10.0.0.1', port: 22 });
 });
 
+test('parseProxy: IPv6 bastions, bracketed with a port or bare', () => {
+  assert.equal(parseProxy('deploy@[2001:db8::1]:2222'), { user: 'deploy', host: '2001:db8::1', port: 2222 });
+  assert.equal(parseProxy('[2001:db8::1]'), { user: 'root', host: '2001:db8::1', port: 22 });
+  assert.equal(parseProxy('2001:db8::1'), { user: 'root', host: '2001:db8::1', port: 22 });
+});
+
 // ---- privateKeys / authHandler ----------------------------------------------------------------
 
 const PEM_A = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-key-data-a\n-----END OPENSSH PRIVATE KEY-----\n';
