@@ -119,13 +119,22 @@ function createRemoteContext(builder: BuilderConfig, kind: 'remote' | 'hybrid'):
 }
 
 /**
- * Creates the builder; `undefined` for the `docker` driver on a local builder (nothing to create).
+ * What Kamal sends where the `docker` driver has no builder command (inspect, create, remove): it
+ * still calls `execute` with nothing, and SSHKit maps that empty command to `/usr/bin/env ` (which
+ * only prints the local environment and always succeeds).
+ */
+export function emptyBuilderCommand(): Command {
+  return script('');
+}
+
+/**
+ * Creates the builder; the empty command for the `docker` driver on a local builder (nothing to create).
  * For an `ssh://` remote Kamal first runs `true` on that host (see `remoteBuilderHost`).
  */
-export function createBuilder(builder: BuilderConfig, kind: BuilderKind, localArch: string): Command | undefined {
+export function createBuilder(builder: BuilderConfig, kind: BuilderKind, localArch: string): Command {
   switch (kind) {
     case 'local':
-      if (usesDockerDriver(builder)) return undefined;
+      if (usesDockerDriver(builder)) return emptyBuilderCommand();
       return docker('buildx', 'create', '--name', builderName(builder, kind), word(raw('--driver='), builder.driver));
     case 'remote':
       return seq(createRemoteContext(builder, kind), docker('buildx', 'create', '--name', builderName(builder, kind), remoteContextName(builder, kind)));
@@ -143,11 +152,11 @@ export function createBuilder(builder: BuilderConfig, kind: BuilderKind, localAr
   }
 }
 
-/** Removes the builder; `undefined` for the `docker` driver on a local builder. */
-export function removeBuilder(builder: BuilderConfig, kind: BuilderKind): Command | undefined {
+/** Removes the builder; the empty command for the `docker` driver on a local builder. */
+export function removeBuilder(builder: BuilderConfig, kind: BuilderKind): Command {
   switch (kind) {
     case 'local':
-      return usesDockerDriver(builder) ? undefined : docker('buildx', 'rm', builderName(builder, kind));
+      return usesDockerDriver(builder) ? emptyBuilderCommand() : docker('buildx', 'rm', builderName(builder, kind));
     case 'remote':
     case 'hybrid':
       return seq(docker('context', 'rm', remoteContextName(builder, kind)), docker('buildx', 'rm', builderName(builder, kind)));
@@ -158,10 +167,10 @@ export function removeBuilder(builder: BuilderConfig, kind: BuilderKind): Comman
 
 /**
  * Checks that the builder exists (and, for remote/hybrid, points at the configured remote);
- * `undefined` with the `docker` driver. A failure mentioning `context not found`, `no builder`,
+ * the empty command with the `docker` driver. A failure mentioning `context not found`, `no builder`,
  * `no compatible builder` or `does not exist` means: remove, then create.
  */
-export function inspectBuilder(builder: BuilderConfig, kind: BuilderKind): Command | undefined {
+export function inspectBuilder(builder: BuilderConfig, kind: BuilderKind): Command {
   if (kind === 'remote' || kind === 'hybrid') {
     const name = builderName(builder, kind);
     const context = remoteContextName(builder, kind);
@@ -173,16 +182,7 @@ export function inspectBuilder(builder: BuilderConfig, kind: BuilderKind): Comma
       group(and(argv('echo', 'no', 'compatible', 'builder'), argv('exit', 1))),
     );
   }
-  return usesDockerDriver(builder) ? undefined : docker('buildx', 'inspect', builderName(builder, kind));
-}
-
-/**
- * What Kamal sends where the `docker` driver has no builder command (inspect, create, remove): it
- * still calls `execute` with nothing, and SSHKit maps that empty command to `/usr/bin/env ` (which
- * only prints the local environment and always succeeds).
- */
-export function emptyBuilderCommand(): Command {
-  return script('');
+  return usesDockerDriver(builder) ? emptyBuilderCommand() : docker('buildx', 'inspect', builderName(builder, kind));
 }
 
 /** Text a failed inspect prints when the builder must be (re)created. */

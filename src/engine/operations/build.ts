@@ -74,16 +74,13 @@ export async function createBuilder(env: StepEnv): Promise<string | undefined> {
   const remote = builder.remoteBuilderHost(env.config.builder);
   const sameLogin = remote && (remote.user ?? env.config.ssh.user) === env.config.ssh.user && (remote.port ?? env.config.ssh.port) === env.config.ssh.port;
   if (remote && sameLogin) await on(env, [remote.host], async (host) => void (await env.transport(host).exec(argv('true'))));
-  // Nothing to create with the docker driver; Kamal still sends an empty command.
-  const create = builder.createBuilder(env.config.builder, kind, arch) ?? builder.emptyBuilderCommand();
-  const result = await env.local.exec(create, { check: false });
+  const result = await env.local.exec(builder.createBuilder(env.config.builder, kind, arch), { check: false });
   if (result.exitCode === 0) return undefined;
   return `Couldn't create remote builder: ${env.secrets.redact((result.stderr || result.stdout).trim())}`;
 }
 
 export async function removeBuilder(env: StepEnv): Promise<void> {
-  const remove = builder.removeBuilder(env.config.builder, await builderKind(env)) ?? builder.emptyBuilderCommand();
-  await env.local.exec(remove);
+  await env.local.exec(builder.removeBuilder(env.config.builder, await builderKind(env)));
 }
 
 export async function builderDetails(env: StepEnv): Promise<{ name: string; info: string }> {

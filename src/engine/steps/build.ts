@@ -10,7 +10,6 @@ import {
   cloneDirectory,
   createBuilder,
   dockerArch,
-  emptyBuilderCommand,
   ensureLocalDockerInstalled,
   gitClone,
   gitCloneResetSteps,
@@ -45,18 +44,12 @@ export async function buildAndPush(env: StepEnv): Promise<void> {
 
   const arch = env.dryRun ? 'amd64' : dockerArch((await local.exec(docker('info', '--format', raw("'{{.Architecture}}'")), { check: false })).stdout.trim());
   const kind = builderKind(config, arch);
-  // The docker driver has no builder to inspect; Kamal still sends an empty command.
-  const inspect = inspectBuilder(config.builder, kind) ?? emptyBuilderCommand();
-  if (inspect) {
-    const inspected = await local.exec(inspect, { check: false });
-    const output = inspected.stdout + inspected.stderr;
-    if (inspected.exitCode !== 0) {
-      if (!MISSING_BUILDER_PATTERN.test(output)) throw new UserError(`Could not inspect the buildx builder:\n${env.secrets.redact(output.trim())}`);
-      const remove = removeBuilder(config.builder, kind);
-      if (remove) await local.exec(remove, { check: /no compatible builder/.test(output) });
-      const create = createBuilder(config.builder, kind, arch);
-      if (create) await local.exec(create);
-    }
+  const inspected = await local.exec(inspectBuilder(config.builder, kind), { check: false });
+  const output = inspected.stdout + inspected.stderr;
+  if (inspected.exitCode !== 0) {
+    if (!MISSING_BUILDER_PATTERN.test(output)) throw new UserError(`Could not inspect the buildx builder:\n${env.secrets.redact(output.trim())}`);
+    await local.exec(removeBuilder(config.builder, kind), { check: /no compatible builder/.test(output) });
+    await local.exec(createBuilder(config.builder, kind, arch));
   }
 
   const buildSecrets = Object.fromEntries(config.builder.secrets.map((name) => [name, env.secrets.get(name)]));
