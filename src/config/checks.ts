@@ -29,11 +29,13 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   if (parsed.service === '') add('Missing required configuration for service', ['service']);
   if (parsed.image === '') add('Missing required configuration for image', ['image']);
 
+  // Where a role's settings live: `servers` for the plain list (one `web` role), else `servers/<role>`.
+  const rolePath = (role: string) => (Array.isArray(parsed.servers) ? ['servers'] : ['servers', role]);
+
   if (parsed.servers === undefined) {
     if (Object.keys(parsed.accessories ?? {}).length === 0) add('No servers or accessories specified', ['servers']);
   } else {
     const primaryName = parsed.primary_role ?? 'web';
-    const rolePath = (role: string) => (Array.isArray(parsed.servers) ? ['servers'] : ['servers', role]);
     const primary = config.roles.find((role) => role.name === primaryName);
     if (!primary) add(`The primary_role ${primaryName} isn't defined`, parsed.primary_role === undefined ? ['servers'] : ['primary_role']);
     else if (primary.hosts.length === 0) add(`No servers specified for the ${primary.name} primary_role`, rolePath(primary.name));
@@ -69,7 +71,7 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   const alphabetical = [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const role of alphabetical) {
     if (role.runsProxy && role.ssl && role.hosts.length > 1) {
-      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`, Array.isArray(parsed.servers) ? ['servers'] : ['servers', role.name]);
+      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`, rolePath(role.name));
     }
   }
 
