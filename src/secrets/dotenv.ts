@@ -220,7 +220,8 @@ async function substituteCommands(
 ): Promise<string> {
   const matches = findCommands(value);
   if (matches.length === 0) return value;
-  // For error messages: the command as written in the file, before any value was put into it.
+  // For error messages: the command as written in the file, before any value was put into it,
+  // still redacted (a file may spell out a value it also defines, or one from the other file).
   const written = findCommands(beforeVariables).filter((m) => !m.escaped);
   const unescapedCount = matches.filter((m) => !m.escaped).length;
 
@@ -236,7 +237,7 @@ async function substituteCommands(
       continue;
     }
     const command = substituteVariables(match.command, values, context.env);
-    const shown = written.length === unescapedCount ? written[commandIndex]!.command : hide(command);
+    const shown = hide(written.length === unescapedCount ? written[commandIndex]!.command : command);
     commandIndex++;
     result += await runOne(command, shown, line, context, hide);
   }
@@ -255,7 +256,7 @@ async function runOne(
     try {
       return chomp(await context.runInline(shellSplit(command).slice(1)));
     } catch (error) {
-      if (error instanceof UserError) throw new UserError(`${where}: ${error.message}`, error.exitCode);
+      if (error instanceof UserError) throw new UserError(`${where}: ${hide(error.message)}`, error.exitCode);
       throw error;
     }
   }

@@ -118,7 +118,21 @@ test('a failing $(cmd) names the file and line and the first stderr line, not th
 
 test('stderr that echoes a known secret is redacted in the error', async () => {
   await withProject({ 'secrets-common': 'PW=topsecretpw', secrets: 'X=$(echo "bad password topsecretpw" >&2; exit 1)' }, async (cwd) => {
-    await rejectsWithUserError(() => loadSecrets({ cwd, env: ENV }), '`.kamal/secrets` line 1: command `echo "bad password topsecretpw" >&2; exit 1` failed (exit 1): bad password [REDACTED]');
+    const error = await rejectsWithUserError(
+      () => loadSecrets({ cwd, env: ENV }),
+      '`.kamal/secrets` line 1: command `echo "bad password [REDACTED]" >&2; exit 1` failed (exit 1): bad password [REDACTED]',
+    );
+    assert.not.match(error.message, 'topsecretpw');
+  });
+});
+
+test('a value spelled out in the command of the same file is redacted in the command text too', async () => {
+  await withProject({ secrets: 'PW=samefilepw\nX=$(echo "login samefilepw" >/dev/null; exit 2)' }, async (cwd) => {
+    const error = await rejectsWithUserError(
+      () => loadSecrets({ cwd, env: ENV }),
+      '`.kamal/secrets` line 2: command `echo "login [REDACTED]" >/dev/null; exit 2` failed (exit 2)',
+    );
+    assert.not.match(error.message, 'samefilepw');
   });
 });
 
