@@ -162,7 +162,7 @@ test('a failing command names the file and line, shows the command as written, n
 test('a command killed by a signal, and one with no stderr', async () => {
   const f = fake();
   f.context.runCommand = async () => ({ exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' });
-  await rejectsWithUserError(() => parseDotenv('A=1\nB=$(sleep 100)', f.context), '`.kamal/secrets` line 2: command `sleep 100` failed (killed by SIGKILL)');
+  await rejectsWithUserError(() => parseDotenv('A=one\nB=$(sleep 100)', f.context), '`.kamal/secrets` line 2: command `sleep 100` failed (killed by SIGKILL)');
 });
 
 test('errors from an inline command get the file and line too', async () => {
