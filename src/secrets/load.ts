@@ -23,7 +23,7 @@ export interface Secrets {
   /** The files that existed and were read, e.g. `['.kamal/secrets-common', '.kamal/secrets']`. */
   readonly files: readonly string[];
   toRecord(): Record<string, string>;
-  /** Replaces every secret value in `text` with `[REDACTED]` (longest values first). */
+  /** Replaces every secret value in `text` with `[REDACTED]` (overlapping values hidden as one). */
   redact(text: string): string;
 }
 

@@ -1,17 +1,31 @@
 export const REDACTED = '[REDACTED]';
 
 /**
- * Replaces every occurrence of any of `values` (empty ones ignored) with `[REDACTED]`, in one pass
- * with the longest values tried first, so a value that contains another is hidden whole.
+ * Replaces every occurrence of any of `values` (empty ones ignored) with `[REDACTED]`. Occurrences
+ * that overlap (one value inside or at the start of another, two values sharing characters, "aa"
+ * in "aaa") become one `[REDACTED]`, so no character of any value stays visible.
  */
 export function redactValues(text: string, values: Iterable<string>): string {
   const unique = [...new Set(values)].filter((value) => value.length > 0);
   if (unique.length === 0 || text.length === 0) return text;
-  unique.sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(unique.map(escapeRegExp).join('|'), 'g');
-  return text.replace(pattern, REDACTED);
-}
+  const ranges: Array<[start: number, end: number]> = [];
+  for (const value of unique) {
+    for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) ranges.push([at, at + value.length]);
+  }
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  let out = '';
+  let copied = 0;
+  let [start, end] = ranges[0]!;
+  for (const [nextStart, nextEnd] of ranges.slice(1)) {
+    if (nextStart < end) {
+      end = Math.max(end, nextEnd);
+      continue;
+    }
+    out += text.slice(copied, start) + REDACTED;
+    copied = end;
+    [start, end] = [nextStart, nextEnd];
+  }
+  return out + text.slice(copied, start) + REDACTED + text.slice(end);
 }
