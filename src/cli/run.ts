@@ -1,5 +1,6 @@
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { isUserError } from '../errors.ts';
+import { expandAliases } from './aliases.ts';
 import type { CliIO } from './io.ts';
 import { normalizeArgv } from './options.ts';
 import { buildProgram } from './program.ts';
@@ -10,7 +11,7 @@ import { foldBooleanValues } from './thor-booleans.ts';
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const program = buildProgram({ io });
   try {
-    await program.parseAsync(foldBooleanValues(normalizeArgv(argv), program), { from: 'user' });
+    await program.parseAsync(prepareArgv(argv, program, io), { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -23,4 +24,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.err(`ERROR (bug): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
+}
+
+/** The words commander parses for `argv`: Thor spellings normalized, aliases expanded, Thor values folded. */
+export function prepareArgv(argv: string[], program: Command, io: CliIO): string[] {
+  return foldBooleanValues(expandAliases(normalizeArgv(argv), program, io), program);
 }
