@@ -68,10 +68,16 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   const traefikHooks = TRAEFIK_HOOKS.filter((hook) => existsSync(resolvePath(config.cwd, config.hooksPath, hook)));
   if (traefikHooks.length > 0) add(`Found ${traefikHooks.join(', ')}, these should be renamed to (pre|post)-proxy-reboot`, ['hooks_path']);
 
+  // The `ssl` key that switched SSL on for a role: the role's own proxy setting, else the root one.
+  const sslPath = (role: string) => {
+    const settings = parsed.servers === undefined || Array.isArray(parsed.servers) ? undefined : parsed.servers[role];
+    const own = settings === undefined || Array.isArray(settings) ? undefined : settings.proxy;
+    return typeof own === 'object' && own !== null && own.ssl !== undefined ? [...rolePath(role), 'proxy', 'ssl'] : ['proxy', 'ssl'];
+  };
   const alphabetical = [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const role of alphabetical) {
     if (role.runsProxy && role.ssl && role.hosts.length > 1) {
-      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`, rolePath(role.name));
+      add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`, sslPath(role.name));
     }
   }
 

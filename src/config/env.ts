@@ -30,22 +30,18 @@ export function resolveSecrets(entries: string[]): Array<[string, string]> {
 
 /**
  * The env of `role` on `host`: root env, then the role's env, then the env of each tag of the host
- * in the order the tags were written (Kamal's role.rb `env(host)`).
+ * in the order the tags were written (Kamal's role.rb `env(host)`). A tag with no env/tags entry
+ * adds nothing: such a tag may only be there to place accessories (`accessories/<name>/tag`).
+ * Kamal 2.6.0 crashes on it at boot ("undefined method `env' for nil"); 2.9.0 skips it, as here.
  */
 export function envFor(config: Config, roleName: string, host: string): ResolvedEnv {
   const role = config.roles.find((candidate) => candidate.name === roleName);
   if (!role) throw new UserError(`Unknown role ${roleName}`);
   const tags = role.hostTags[host];
   if (!tags) throw new UserError(`Host ${host} is not in role ${roleName}`);
-  const tagBlocks = tags.map((tagName) => {
+  const tagBlocks = tags.flatMap((tagName) => {
     const tag = config.env.tags.find((candidate) => candidate.name === tagName);
-    if (!tag) {
-      // Kamal 2.6.0 crashes here ("undefined method `env' for nil"): every host tag needs an env.tags entry.
-      throw new UserError(
-        `${config.files[0] ?? 'config/deploy.yml'}: host ${host} of role ${roleName} has tag ${tagName}, but env/tags has no ${tagName} entry (Kamal 2.6.0 requires one for every tag on an app host)`,
-      );
-    }
-    return tag;
+    return tag ? [tag] : [];
   });
   const merged = mergeBlocks([config.env, role.env, ...tagBlocks]);
   return { clear: merged.clear, secrets: resolveSecrets(merged.secret) };

@@ -304,8 +304,9 @@ builder: { arch: amd64 }
 });
 
 // Boot#start_new_version audits, makes the env directory, and only then reads the host's env for
-// the upload, which is where a tag without an env/tags entry fails in 2.6.0.
-test('a host tag without an env/tags entry fails after the env directory is made', async () => {
+// the upload. A tag without an env/tags entry crashes Kamal 2.6.0 there; 2.9.0 skips the tag, and
+// so does Sextant (test/unit/engine/host-tags.test.ts has the accessory that such a tag places).
+test('a host tag without an env/tags entry adds no env: the upload follows the env directory', async () => {
   const config = `service: lone
 image: acme/lone
 servers:
@@ -317,13 +318,13 @@ env: { clear: { A: "1" } }
 builder: { arch: amd64 }
 `;
   const result = await plan({ 'config/deploy.yml': config, '.kamal/secrets': 'KAMAL_REGISTRY_PASSWORD=CANARY-x\n' }, ['app', 'boot']);
-  assert.is(result.code, 1);
+  assert.is(result.code, 0, result.stderr);
   const tagged = on(result.lines, '10.0.5.2');
   const booted = tagged.indexOf(audit('lone-audit.log', ' [web]', 'Booted app version latest'));
   assert.ok(booted > 0, tagged.join('\n'));
   assert.is(tagged[booted + 1], '/usr/bin/env mkdir -p .kamal/apps/lone/env/roles');
-  assert.not.ok(tagged.some((l) => l.startsWith('upload ') || l.startsWith('docker run ')));
-  assert.match(result.stderr, 'has tag dbhost, but env/tags has no dbhost entry');
+  assert.is(tagged[booted + 2], 'upload .kamal/apps/lone/env/roles/web.env (mode 0600, 0 lines)');
+  assert.ok(tagged.some((l) => l.startsWith('docker run ') && l.includes('--env A="1" --env-file')), tagged.join('\n'));
 });
 
 test.run();

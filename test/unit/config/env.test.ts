@@ -47,17 +47,24 @@ test('env from the roles fixture: tags with both forms', () => {
   });
 });
 
-test('a host tag without an env.tags entry fails clearly (Kamal 2.6.0 crashes there)', () => {
+test('a host tag without an env/tags entry adds nothing to the env (Kamal 2.9.0; 2.6.0 crashes there)', () => {
   const project = tempProject({
     'config/deploy.yml':
-      'service: app\nimage: dhh/app\nservers:\n  - 1.1.1.1: db\nregistry: {username: u, password: p}\nbuilder: {arch: amd64}\n',
+      'service: app\nimage: dhh/app\nservers:\n  - 1.1.1.1: [db, fast]\n  - 1.1.1.2\nregistry: {username: u, password: p}\nbuilder: {arch: amd64}\n' +
+      'env:\n  clear: {A: root}\n  secret: [S]\n  tags:\n    fast: {clear: {A: fast, B: fast}, secret: [F]}\n',
   });
   try {
     const config = loadConfig({ cwd: project.dir, env: {} });
-    assert.throws(() => envFor(config, 'web', '1.1.1.1'), (error: unknown) => error instanceof UserError && /tag db/.test((error as Error).message));
+    assert.equal(envFor(config, 'web', '1.1.1.1'), { clear: [['A', 'fast'], ['B', 'fast']], secrets: [['S', 'S'], ['F', 'F']] });
+    assert.equal(envFor(config, 'web', '1.1.1.2'), { clear: [['A', 'root']], secrets: [['S', 'S']] });
   } finally {
     project.cleanup();
   }
+});
+
+test('envFor still refuses a host that is not in the role', () => {
+  const config = loadFixture('env-tags');
+  assert.throws(() => envFor(config, 'web', '9.9.9.9'), (error: unknown) => error instanceof UserError && /not in role web/.test((error as Error).message));
 });
 
 test('accessory env has its own clear values and aliased secrets', () => {

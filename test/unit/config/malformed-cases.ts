@@ -101,7 +101,26 @@ export const malformedCases: MalformedCase[] = [
   kase('proxy hosts as a string list item hash', deployYml('proxy:\n  hosts:\n    - {a: b}'), 'proxy/hosts/0', 'should be a string'),
   kase('proxy buffering memory as text', deployYml('proxy:\n  buffering:\n    memory: lots'), 'proxy/buffering/memory', 'should be an integer'),
   kase('proxy logging headers as a string', deployYml('proxy:\n  logging:\n    request_headers: Cache-Control'), 'proxy/logging/request_headers', 'should be an array'),
-  kase('ssl with two servers', deployYml('proxy:\n  ssl: true\n  host: app.example.com', { servers: 'servers:\n  - 1.1.1.1\n  - 1.1.1.2' }), 'servers', 'SSL is only supported on a single server, found 2 servers for role web'),
+  // The error names the `ssl` key that switched SSL on: the role's own, else the root proxy's.
+  kase('ssl with two servers', deployYml('proxy:\n  ssl: true\n  host: app.example.com', { servers: 'servers:\n  - 1.1.1.1\n  - 1.1.1.2' }), 'proxy/ssl', 'SSL is only supported on a single server, found 2 servers for role web'),
+  kase(
+    'role ssl with two servers',
+    deployYml('', { servers: twoRoles('    - 1.1.1.1', '    hosts: [1.1.1.2, 1.1.1.3]\n    proxy:\n      ssl: true\n      host: jobs.example.com') }),
+    'servers/workers/proxy/ssl',
+    'SSL is only supported on a single server, found 2 servers for role workers',
+  ),
+  kase(
+    'root ssl on a role with two servers',
+    deployYml('proxy:\n  ssl: true\n  host: app.example.com', { servers: 'servers:\n  web:\n    hosts: [1.1.1.1, 1.1.1.2]\n    proxy:\n      app_port: 3000' }),
+    'proxy/ssl',
+    'SSL is only supported on a single server, found 2 servers for role web',
+  ),
+  {
+    name: 'ssl in the main file, second server in the destination file',
+    files: { [MAIN]: deployYml('proxy:\n  ssl: true\n  host: app.example.com'), [STAGING]: 'servers:\n  - 2.2.2.1\n  - 2.2.2.2\n' },
+    destination: 'staging',
+    expect: { file: MAIN, path: 'proxy/ssl', message: 'SSL is only supported on a single server, found 2 servers for role web' },
+  },
   kase(
     'two ssl roles sharing a host',
     deployYml('proxy:\n  ssl: true\n  host: app.example.com', {
