@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import { UserError } from '../errors.ts';
 
 // Kamal's CLI (Thor) lets a boolean switch take an explicit value: `--publish false`,
 // `--publish=false`, `--rolling true`, `-y f`. Thor reads true/TRUE/t/T and false/FALSE/f/F after
@@ -6,9 +7,17 @@ import type { Command, Option } from 'commander';
 // `--flag` and `--no-flag`, so such values are folded before parsing: a true value keeps the bare
 // flag; a false value becomes `--no-flag` where the command defines it, and otherwise drops the
 // flag (every other boolean switch defaults to false).
+//
+// Thor's array options (`type: :array`, here the variadic ones: `--docker-options <…...>`) take
+// every following token up to the next one that looks like a switch (/^-{1,2}\S+/), also after an
+// attached value (`--docker_options=sysctl=a label=b` is two values), and a repeated flag replaces
+// the earlier values. Commander stops after an attached value and appends on repeats, so each
+// value is handed over as its own `--flag=value`, only for the last occurrence.
 
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', 'TRUE', 't', 'T']);
 const FALSE_WORDS: ReadonlySet<string> = new Set(['false', 'FALSE', 'f', 'F']);
+// Thor's Arguments#current_is_value? ends an array at a token like this (`-` alone is a value).
+const THOR_SWITCH = /^-{1,2}\S+/;
 
 function findOption(command: Command, flag: string): Option | undefined {
   return command.options.find((option) => option.long === flag || option.short === flag);
@@ -22,9 +31,11 @@ function subcommandNamed(command: Command, name: string): Command | undefined {
   return command.commands.find((sub) => sub.name() === name || sub.aliases().includes(name));
 }
 
-/** `argv` (already through normalizeArgv) with Thor-style boolean values folded for `program`. */
+/** `argv` (already through normalizeArgv) with Thor-style boolean and array values folded for `program`. */
 export function foldBooleanValues(argv: string[], program: Command): string[] {
-  const out: string[] = [];
+  const out: Array<string | undefined> = [];
+  // Where each array option's values went in `out`, so a repeated flag can drop them.
+  const arrays = new Map<Option, number[]>();
   let current = program;
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
@@ -43,6 +54,17 @@ export function foldBooleanValues(argv: string[], program: Command): string[] {
     const option = findOption(current, flag);
     if (!option) {
       out.push(arg);
+      continue;
+    }
+    if (option.variadic) {
+      const values = eq === -1 ? [] : [arg.slice(eq + 1)];
+      while (index + 1 < argv.length && !THOR_SWITCH.test(argv[index + 1] as string)) values.push(argv[++index] as string);
+      // Commander would take the next switch as the value; Thor refuses.
+      if (values.length === 0) throw new UserError(`No value provided for option '${flag}'`);
+      for (const earlier of arrays.get(option) ?? []) out[earlier] = undefined;
+      const start = out.length;
+      out.push(...values.map((value) => `${option.long ?? flag}=${value}`));
+      arrays.set(option, Array.from({ length: out.length - start }, (_, i) => start + i));
       continue;
     }
     if (!isBoolean(option)) {
@@ -65,5 +87,5 @@ export function foldBooleanValues(argv: string[], program: Command): string[] {
       out.push(option.long.replace(/^--/, '--no-'));
     }
   }
-  return out;
+  return out.filter((arg): arg is string => arg !== undefined);
 }
