@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 // Every recorded Kamal 2.6.0 scenario, replayed with `sextant … --dry-run` by the shared
-// conformance runner: each slug must send exactly Kamal's commands, in Kamal's per-host order.
+// conformance runner: each slug must send exactly Kamal's commands (none missing, none extra), in
+// Kamal's per-host order.
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 // shared/ stands beside the checkout (as in CI's clean clone); /work/shared on a developer's machine.
@@ -18,6 +19,8 @@ interface SlugResult {
   slug: string;
   matched: number;
   total: number;
+  missing: number;
+  extra: number;
   orderOk: boolean;
   line: string;
 }
@@ -53,8 +56,9 @@ function runAll(): Promise<string> {
   });
 }
 
-// The runner prints, per slug, `[scenario/slug] matched M/T (…) | missing … | order OK|DIFFERS …`
-// followed by the missing (-) and extra (+) lines.
+// The runner prints, per slug, `[scenario/slug] matched M/T (…) | missing N | extra N | order OK|DIFFERS …`
+// followed by the missing (-) and extra (+) lines. A head line without the missing and extra
+// counts fails the test (NaN), so a change in the runner's format cannot pass for a match.
 function parse(output: string): { slugs: SlugResult[]; blocks: Map<string, string>; grand?: { matched: number; total: number } } {
   const slugs: SlugResult[] = [];
   const blocks = new Map<string, string>();
@@ -63,7 +67,17 @@ function parse(output: string): { slugs: SlugResult[]; blocks: Map<string, strin
     const head = /^\[([^\]]+)\] matched (\d+)\/(\d+)/.exec(line);
     if (head) {
       current = head[1] as string;
-      slugs.push({ slug: current, matched: Number(head[2]), total: Number(head[3]), orderOk: /\border OK\b/.test(line), line });
+      const missing = /\| missing (\d+) \|/.exec(line);
+      const extra = /\| extra (\d+) \|/.exec(line);
+      slugs.push({
+        slug: current,
+        matched: Number(head[2]),
+        total: Number(head[3]),
+        missing: missing ? Number(missing[1]) : Number.NaN,
+        extra: extra ? Number(extra[1]) : Number.NaN,
+        orderOk: /\border OK\b/.test(line),
+        line,
+      });
       blocks.set(current, `${line}\n`);
     } else if (current && !line.startsWith('conformance:')) {
       blocks.set(current, `${blocks.get(current) ?? ''}${line}\n`);
@@ -73,13 +87,14 @@ function parse(output: string): { slugs: SlugResult[]; blocks: Map<string, strin
   return { slugs, blocks, grand: grand ? { matched: Number(grand[1]), total: Number(grand[2]) } : undefined };
 }
 
-test('every recorded Kamal scenario is reproduced command for command, in order', async () => {
+test('every recorded Kamal scenario is reproduced command for command, in order, with no extra command', async () => {
   assert.ok(existsSync(runner), `conformance runner not found at ${runner} (set SEXTANT_CONFORMANCE_DIR)`);
   const output = await runAll();
   const { slugs, blocks, grand } = parse(output);
   const expectedTotal = recordedTotal();
   assert.ok(slugs.length > 0, `no slug results in the runner's output:\n${output}`);
-  const failing = slugs.filter((s) => s.matched !== s.total || !s.orderOk);
+  // Kamal-exact: every recorded command sent (none missing), nothing else sent (none extra), in order.
+  const failing = slugs.filter((s) => s.matched !== s.total || s.missing !== 0 || s.extra !== 0 || !s.orderOk);
   assert.ok(failing.length === 0, `${failing.length} slug(s) differ from Kamal:\n\n${failing.map((s) => blocks.get(s.slug)).join('\n')}`);
   assert.ok(grand, `no grand total line in the runner's output:\n${output}`);
   assert.is(grand.matched, grand.total, 'grand total matched');
