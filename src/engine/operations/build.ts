@@ -2,7 +2,7 @@ import * as builder from '../../commands/builder.ts';
 import { argv, docker, raw } from '../../commands/command.ts';
 import type { StepEnv } from '../context.ts';
 import { buildAndPush } from '../steps/build.ts';
-import { audit, registryLogin } from '../steps/server.ts';
+import { pull } from '../steps/server.ts';
 import { on } from './runtime.ts';
 
 // `sextant build …` (Kamal's cli/build.rb).
@@ -11,43 +11,10 @@ export async function pushImage(env: StepEnv): Promise<void> {
   await buildAndPush(env);
 }
 
-// Login on the app hosts, then the pull: with several app hosts, first one host per registry
-// mirror (to seed it), then the rest.
+// Each app host pulls through the same step as deploy's pull stage (steps/server.ts `pull`), which
+// seeds each registry mirror from one host first.
 export async function pullImage(env: StepEnv): Promise<void> {
-  const hosts = env.selection.appHosts;
-  await on(env, hosts, (host) => registryLogin(env, host));
-  const seeds = await mirrorSeedHosts(env, hosts);
-  if (seeds.length > 0) {
-    await pullOn(env, seeds);
-    await pullOn(env, hosts.filter((host) => !seeds.includes(host)));
-  } else {
-    await pullOn(env, hosts);
-  }
-}
-
-async function mirrorSeedHosts(env: StepEnv, hosts: string[]): Promise<string[]> {
-  if (hosts.length < 2) return [];
-  const firstHostOfMirror = new Map<string, string>();
-  await on(env, hosts, async (host) => {
-    const probe = await env.transport(host).exec(builder.firstMirror(), { check: false });
-    if (probe.exitCode !== 0) {
-      if (builder.NO_MIRROR_PATTERN.test(probe.stderr + probe.stdout)) return;
-      await env.transport(host).exec(builder.firstMirror());
-    }
-    const mirror = probe.stdout.trim();
-    if (mirror && !firstHostOfMirror.has(mirror)) firstHostOfMirror.set(mirror, host);
-  });
-  return [...firstHostOfMirror.values()];
-}
-
-async function pullOn(env: StepEnv, hosts: string[]): Promise<void> {
-  await on(env, hosts, async (host) => {
-    const t = env.transport(host);
-    await audit(env, host, `Pulled image with version ${env.version}`);
-    await t.exec(builder.removeImage(env.config, env.version), { check: false });
-    await t.exec(builder.pullImage(env.config, env.version));
-    await t.exec(builder.validateImage(env.config, env.version));
-  });
+  await on(env, env.selection.appHosts, (host) => pull(env, host));
 }
 
 async function localArch(env: StepEnv): Promise<string> {

@@ -22,20 +22,59 @@ export async function registryLogin(env: StepEnv, host: string): Promise<void> {
   await env.transport(host).exec(login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) }));
 }
 
-// build pull: login, the mirror probe, then a fresh pull checked for the service label.
+// build pull on one host, alone (`sextant build pull`) or as deploy's pull stage: login; with
+// several app hosts, the host's first registry mirror; then a fresh pull checked for the service
+// label. As Kamal does, each mirror is seeded by one host first: the first host to report a mirror
+// pulls at once and the mirror's other hosts pull once that pull is over (done or failed). Kamal
+// also holds every other pull until all probes and all seeds are done; here a host waits only
+// for its own mirror's seed, which is already pulling, so no host can wait for one that never
+// comes (a run resumed mid-pull, a host that failed before its probe).
 export async function pull(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
   await registryLogin(env, host);
-  if (env.selection.appHosts.length > 1) {
-    const probe = await t.exec(firstMirror(), { check: false });
-    if (probe.exitCode !== 0 && !NO_MIRROR_PATTERN.test(probe.stderr + probe.stdout)) {
-      throw new CommandFailed(host, 'docker info', probe.exitCode, probe.stdout, probe.stderr, 'transient');
-    }
+  const mirror = env.selection.appHosts.length > 1 ? await firstRegistryMirror(env, host) : undefined;
+  const seed = mirror === undefined ? undefined : claimMirrorSeed(env, mirror, host);
+  if (seed?.first) env.bus.emit('log', { level: 'info', host, message: `Pulling image on ${host} first, to seed its registry mirror`, at: Date.now() });
+  if (seed && seed.host !== host) await seed.pulled;
+  try {
+    await audit(env, host, `Pulled image with version ${env.version}`);
+    await t.exec(removeImage(env.config, env.version), { check: false });
+    await t.exec(pullImage(env.config, env.version));
+    await t.exec(validateImage(env.config, env.version));
+  } finally {
+    if (seed?.host === host) seed.settle();
   }
-  await audit(env, host, `Pulled image with version ${env.version}`);
-  await t.exec(removeImage(env.config, env.version), { check: false });
-  await t.exec(pullImage(env.config, env.version));
-  await t.exec(validateImage(env.config, env.version));
+}
+
+// `docker info`'s first registry mirror; docker fails the template when there is none.
+async function firstRegistryMirror(env: StepEnv, host: string): Promise<string | undefined> {
+  const probe = await env.transport(host).exec(firstMirror(), { check: false });
+  if (probe.exitCode !== 0) {
+    if (NO_MIRROR_PATTERN.test(probe.stderr + probe.stdout)) return undefined;
+    throw new CommandFailed(host, 'docker info', probe.exitCode, probe.stdout, probe.stderr, 'transient');
+  }
+  return probe.stdout.trim() || undefined;
+}
+
+interface MirrorSeed {
+  host: string;
+  pulled: Promise<void>;
+  settle: () => void;
+}
+
+// Per run: registry mirror → the host that seeds it.
+const mirrorSeeds = new WeakMap<StepEnv, Map<string, MirrorSeed>>();
+
+function claimMirrorSeed(env: StepEnv, mirror: string, host: string): MirrorSeed & { first: boolean } {
+  let seeds = mirrorSeeds.get(env);
+  if (!seeds) mirrorSeeds.set(env, (seeds = new Map()));
+  const claimed = seeds.get(mirror);
+  if (claimed) return { ...claimed, first: false };
+  let settle = () => {};
+  const pulled = new Promise<void>((resolve) => (settle = resolve));
+  const seed = { host, pulled, settle };
+  seeds.set(mirror, seed);
+  return { ...seed, first: true };
 }
 
 export async function prepare(env: StepEnv, host: string): Promise<void> {
