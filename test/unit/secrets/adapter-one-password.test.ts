@@ -130,11 +130,19 @@ test('op missing from PATH: "1Password CLI is not installed"', async () => {
   }
 });
 
-test('one_password is the same adapter; --account is required', async () => {
-  await rejectsWithUserError(
-    () => fetchSecrets({ adapter: 'one_password', names: ['x'] }),
-    "No value provided for required options '--account'",
-  );
+test('one_password, OnePassword and 1Password all run the 1Password CLI the same way; --account is required', async () => {
+  for (const adapter of ['one_password', 'OnePassword', '1Password']) {
+    const get = itemGet('myitem', 'label=section.SECRET1', field('myvault', 'myitem', 'section', 'SECRET1', 'VALUE1'));
+    const cli = fakeCli(['op'], [VERSION, ACCOUNT_OK, get]);
+    try {
+      const results = await fetchSecrets({ adapter, account: 'myaccount', from: 'op://myvault/myitem', names: ['section/SECRET1'], env: cli.env });
+      assert.equal(results, { 'myvault/myitem/section/SECRET1': 'VALUE1' }, adapter);
+      assert.equal(cli.argvs(), [VERSION.argv, ACCOUNT_OK.argv, get.argv], adapter);
+    } finally {
+      cli.cleanup();
+    }
+    await rejectsWithUserError(() => fetchSecrets({ adapter, names: ['x'] }), "No value provided for required options '--account'");
+  }
 });
 
 test.run();

@@ -2,6 +2,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MissingAccountError, extractSecret, fetchSecrets, lookupAdapter, printSecrets, shellEscapeJson } from '../../../src/secrets/index.ts';
 import { createSecrets } from '../../../src/secrets/load.ts';
+import { awsSecretsManager } from '../../../src/secrets/adapters/aws-secrets-manager.ts';
+import type { SecretsAdapter } from '../../../src/secrets/adapters/base.ts';
+import { bitwardenSecretsManager } from '../../../src/secrets/adapters/bitwarden-secrets-manager.ts';
+import { bitwarden } from '../../../src/secrets/adapters/bitwarden.ts';
+import { doppler } from '../../../src/secrets/adapters/doppler.ts';
+import { enpass } from '../../../src/secrets/adapters/enpass.ts';
+import { gcpSecretManager } from '../../../src/secrets/adapters/gcp-secret-manager.ts';
+import { lastPass } from '../../../src/secrets/adapters/last-pass.ts';
+import { onePassword } from '../../../src/secrets/adapters/one-password.ts';
+import { testAdapter } from '../../../src/secrets/adapters/test.ts';
 import { rejectsWithUserError } from './assert-error.ts';
 
 test('fetch with the test adapter: names reversed; shell-escaped JSON as Kamal prints it', async () => {
@@ -21,11 +31,26 @@ test("missing --account: Kamal's message, as a MissingAccountError", async () =>
 });
 
 test('adapter names: aliases, camelized class names, unknown ones', async () => {
-  for (const name of ['1password', '1Password', 'one_password', 'OnePassword']) assert.is(lookupAdapter(name), lookupAdapter('one_password'));
-  for (const name of ['lastpass', 'LastPass', 'last_pass']) assert.is(lookupAdapter(name), lookupAdapter('last_pass'));
-  assert.is(lookupAdapter('gcp'), lookupAdapter('gcp_secret_manager'));
-  assert.is(lookupAdapter('bitwarden-sm'), lookupAdapter('bitwarden_secrets_manager'));
-  assert.is.not(lookupAdapter('bitwarden'), lookupAdapter('bitwarden_secrets_manager'));
+  // The expected adapter of each name comes from the adapter modules, not from lookupAdapter.
+  const expected: Array<[string, SecretsAdapter<any>]> = [
+    ['1password', onePassword],
+    ['1Password', onePassword],
+    ['one_password', onePassword],
+    ['OnePassword', onePassword],
+    ['lastpass', lastPass],
+    ['LastPass', lastPass],
+    ['last_pass', lastPass],
+    ['gcp', gcpSecretManager],
+    ['gcp_secret_manager', gcpSecretManager],
+    ['bitwarden', bitwarden],
+    ['bitwarden-sm', bitwardenSecretsManager],
+    ['bitwarden_secrets_manager', bitwardenSecretsManager],
+    ['aws_secrets_manager', awsSecretsManager],
+    ['doppler', doppler],
+    ['enpass', enpass],
+    ['test', testAdapter],
+  ];
+  for (const [name, adapter] of expected) assert.ok(lookupAdapter(name) === adapter, `${name} resolves to its adapter`);
   await rejectsWithUserError(async () => lookupAdapter('vault'), 'Unknown secrets adapter: vault');
   await rejectsWithUserError(async () => lookupAdapter('base'), 'Unknown secrets adapter: base');
   await rejectsWithUserError(async () => lookupAdapter('onepassword'), 'Unknown secrets adapter: onepassword');
