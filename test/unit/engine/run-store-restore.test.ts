@@ -91,7 +91,7 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
 
     // The run hangs on h2's proxy step; nothing will ever finish it (the process "was killed").
     void runDeployment({ plan: thePlan, handlers, bus, store });
-    const { text, stored } = await waitForStored(
+    const { stored } = await waitForStored(
       store.dir,
       (s) => s.value === 'proxy' && JSON.stringify(s.context.pending) === '["h2"]' && JSON.stringify(s.children.h2?.snapshot.value) === '{"proxy":"running"}',
     );
@@ -102,7 +102,8 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
     assert.is(stored.snapshot.status, 'active');
     assert.ok(stored.snapshot.context.lockHeld, 'the lock was taken before the proxy stage');
     assert.equal(Object.keys(stored.snapshot.children).sort(), ['h1', 'h2']);
-    assert.not.ok(text.includes(SECRET), 'the secret never reaches snapshot.json');
+    // No secret is in the machines' state at this point (only in the log events, checked below),
+    // so snapshot.json's redaction is tested where a failure message carries one (tests below).
 
     // Restore from what is on disk, exactly as `--resume` would read it.
     const fromDisk = (JSON.parse(readFileSync(join(store.dir, 'snapshot.json'), 'utf8')) as StoredSnapshot).snapshot;
