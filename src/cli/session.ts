@@ -9,16 +9,30 @@ import { loadProject, type Project } from './project.ts';
 import { attachJsonRenderer, attachPlainRenderer } from './render/plain.ts';
 import { attachTtyRenderer } from './render/tty.ts';
 
+export type OutputFormat = 'text' | 'json';
+
 export interface ServerCommandOptions {
   dryRun?: boolean;
-  output?: 'text' | 'json';
+  format?: OutputFormat;
+  /** The old spelling of --format, on every command whose --output is not Kamal's own. */
+  output?: string;
 }
 
-// Every command that touches a server takes these.
-export function serverCommandOptions(command: Command): Command {
-  return command
+const FORMATS: OutputFormat[] = ['text', 'json'];
+
+// Every command that touches a server takes these. `build push` and `build dev` pass
+// `{ outputAlias: false }`: there `--output` is Kamal's buildx export type.
+export function serverCommandOptions(command: Command, options: { outputAlias?: boolean } = {}): Command {
+  command
     .option('--dry-run', 'Connect to nothing: print each command that would run, per host, as [host] line')
-    .addOption(new Option('--output <format>', 'Output format').choices(['text', 'json']).default('text'));
+    .addOption(new Option('--format <format>', 'Output format: text, or json (one event per line)').choices(FORMATS));
+  if (options.outputAlias !== false) command.addOption(new Option('--output <format>', 'Same as --format').choices(FORMATS).hideHelp());
+  return command;
+}
+
+/** The event format asked for: --format, else the old --output spelling, else text. */
+export function outputFormat(options: ServerCommandOptions): OutputFormat {
+  return options.format ?? (options.output === 'json' ? 'json' : 'text');
 }
 
 export interface SessionOptions {
@@ -64,7 +78,7 @@ export async function withSession<T>(
   });
   const detach = options.dryRun
     ? attachPlainRenderer(session.bus, (line) => io.err(line), { quiet: true })
-    : options.output === 'json'
+    : outputFormat(options) === 'json'
       ? attachJsonRenderer(session.bus, (line) => io.out(line))
       : io.isTTY && !io.env.CI && !globals.verbose // -v wants every command's output: plain lines
         ? attachTtyRenderer(session.bus, process.stdout)

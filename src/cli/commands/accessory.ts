@@ -3,7 +3,7 @@ import type { StepEnv } from '../../engine/context.ts';
 import * as ops from '../../engine/operations/index.ts';
 import { UserError } from '../../errors.ts';
 import { subcommand, type CliContext } from '../program.ts';
-import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { addLogOptions } from './app.ts';
 import { confirmed } from './proxy.ts';
 
@@ -32,7 +32,7 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
     (name: string, options: ServerCommandOptions, command: Command) =>
       inSession(command, ctx, options, async (env) => {
         for (const output of await ops.accessoryDetails(env, name)) {
-          ops.writeHostOutputs((text) => ctx.io.out(text), [output], { type: `Accessory ${output.accessory}`, json: options.output === 'json' });
+          ops.writeHostOutputs((text) => ctx.io.out(text), [output], { type: `Accessory ${output.accessory}`, json: outputFormat(options) === 'json' });
         }
       }),
   );
@@ -44,7 +44,7 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
       inSession(command, ctx, options, async (env) => {
         const result = await ops.execAccessory(env, name, { command: cmd, interactive: options.interactive, reuse: options.reuse });
         if (result.kind === 'outputs') {
-          ops.writeHostOutputs((text) => ctx.io.out(text), result.outputs, { json: options.output === 'json' });
+          ops.writeHostOutputs((text) => ctx.io.out(text), result.outputs, { json: outputFormat(options) === 'json' });
         } else {
           const code = await ops.runInteractive(env, result.command);
           if (code !== 0) throw new UserError(`The interactive command on ${result.host} exited with ${code}`, code);
@@ -62,7 +62,7 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
         } else {
           // Kamal prints accessory logs without a host heading.
           for (const { host, output } of await ops.accessoryLogs(env, name, request)) {
-            ctx.io.out(options.output === 'json' ? JSON.stringify({ type: 'output', kind: `Accessory ${name}`, host, output: output.trim() }) : output.trim());
+            ctx.io.out(outputFormat(options) === 'json' ? JSON.stringify({ type: 'output', kind: `Accessory ${name}`, host, output: output.trim() }) : output.trim());
           }
         }
       }),

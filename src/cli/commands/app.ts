@@ -5,7 +5,7 @@ import { UserError } from '../../errors.ts';
 import { globalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
 import { loadProject } from '../project.ts';
-import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { runDeploymentCommand } from './deploy.ts';
 
 // `sextant app …`: Kamal's cli/app.rb.
@@ -50,7 +50,7 @@ function inSession(command: Command, ctx: CliContext, options: ServerCommandOpti
 }
 
 function printer(ctx: CliContext, options: ServerCommandOptions) {
-  return (outputs: ops.HostOutput[], type = 'App') => ops.writeHostOutputs((text) => ctx.io.out(text), outputs, { type, json: options.output === 'json' });
+  return (outputs: ops.HostOutput[], type = 'App') => ops.writeHostOutputs((text) => ctx.io.out(text), outputs, { type, json: outputFormat(options) === 'json' });
 }
 
 interface LogsOptions extends ServerCommandOptions {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as ops from '../../engine/operations/index.ts';
 import { subcommand, type CliContext } from '../program.ts';
-import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 
 // `sextant audit`: the tail of the audit log on every selected host (Kamal's cli/main.rb).
 export function registerAuditCommand(program: Command, ctx: CliContext): void {
@@ -9,7 +9,7 @@ export function registerAuditCommand(program: Command, ctx: CliContext): void {
     .description('Print the tail of the audit log from each server')
     .action((options: ServerCommandOptions, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'audit' }, async ({ env }) => {
-        ops.writeHostOutputs((text) => ctx.io.out(text), await ops.auditLog(env), { json: options.output === 'json' });
+        ops.writeHostOutputs((text) => ctx.io.out(text), await ops.auditLog(env), { json: outputFormat(options) === 'json' });
       }),
     );
 }

@@ -18,9 +18,13 @@ export function registerBuildCommands(program: Command, ctx: CliContext): void {
     }),
   );
 
-  leaf('push', 'Build the app image and upload it to the registry').action((options: ServerCommandOptions, command: Command) =>
-    inSession(command, options, ({ env }) => ops.pushImage(env)),
-  );
+  // Kamal's `--output` here is buildx's export type, not Sextant's event format (that is --format).
+  serverCommandOptions(subcommand(build, 'push', ctx), { outputAlias: false })
+    .description('Build the app image and upload it to the registry')
+    .option('--output <export_type>', "Export type for the build result: any type 'docker buildx build --output' supports", 'registry')
+    .action((options: ServerCommandOptions, command: Command) =>
+      inSession(command, { ...options, output: undefined }, ({ env }) => ops.pushImage(env, { output: options.output })),
+    );
 
   leaf('pull', 'Have the servers download the app image from the registry').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, options, ({ env }) => ops.pullImage(env)),

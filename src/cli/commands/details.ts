@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as ops from '../../engine/operations/index.ts';
 import { subcommand, type CliContext } from '../program.ts';
-import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 
 // `sextant details`: proxy, app and accessory containers on every selected host (Kamal's
 // cli/main.rb).
@@ -11,7 +11,7 @@ export function registerDetailsCommand(program: Command, ctx: CliContext): void 
     .action((options: ServerCommandOptions, command: Command) =>
       withSession(command, ctx.io, { ...options, kamalCommand: 'details' }, async ({ env }) => {
         const write = (text: string) => ctx.io.out(text);
-        const json = options.output === 'json';
+        const json = outputFormat(options) === 'json';
         const details = await ops.allDetails(env);
         ops.writeHostOutputs(write, details.proxy, { type: 'Proxy', json });
         ops.writeHostOutputs(write, details.app, { type: 'App', json });

@@ -3,7 +3,7 @@ import type { StepEnv } from '../../engine/context.ts';
 import * as ops from '../../engine/operations/index.ts';
 import { UserError } from '../../errors.ts';
 import { subcommand, type CliContext } from '../program.ts';
-import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { addLogOptions } from './app.ts';
 
 export const PROXY_KEPT = 'kamal-proxy stays: other apps are installed on these servers (sextant proxy remove --force removes it anyway)';
@@ -22,7 +22,7 @@ function inSession(command: Command, ctx: CliContext, options: ServerCommandOpti
 }
 
 function print(ctx: CliContext, options: ServerCommandOptions, outputs: ops.HostOutput[]): void {
-  ops.writeHostOutputs((text) => ctx.io.out(text), outputs, { type: 'Proxy', json: options.output === 'json' });
+  ops.writeHostOutputs((text) => ctx.io.out(text), outputs, { type: 'Proxy', json: outputFormat(options) === 'json' });
 }
 
 interface BootConfigCliOptions extends ServerCommandOptions {
@@ -85,7 +85,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
           });
         } else if (subcommandName === 'get') {
           for (const { host, output } of await ops.getProxyBootConfig(env)) {
-            ctx.io.out(options.output === 'json' ? JSON.stringify({ type: 'output', kind: 'Proxy boot config', host, output: output.trim() }) : `Host ${host}: ${output.trim()}`);
+            ctx.io.out(outputFormat(options) === 'json' ? JSON.stringify({ type: 'output', kind: 'Proxy boot config', host, output: output.trim() }) : `Host ${host}: ${output.trim()}`);
           }
         } else {
           await ops.resetProxyBootConfig(env);

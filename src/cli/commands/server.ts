@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as ops from '../../engine/operations/index.ts';
 import { UserError } from '../../errors.ts';
 import { subcommand, type CliContext } from '../program.ts';
-import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 
 // `sextant server …`: Kamal's cli/server.rb.
 
@@ -16,7 +16,7 @@ export function registerServerCommands(program: Command, ctx: CliContext): void 
       withSession(command, ctx.io, { ...options, kamalCommand: 'server' }, async ({ env }) => {
         const result = await ops.execOnServers(env, { command: cmd, interactive: options.interactive });
         if (result.kind === 'outputs') {
-          ops.writeHostOutputs((text) => ctx.io.out(text), result.outputs, { json: options.output === 'json' });
+          ops.writeHostOutputs((text) => ctx.io.out(text), result.outputs, { json: outputFormat(options) === 'json' });
         } else {
           const code = await ops.runInteractive(env, result.command);
           if (code !== 0) throw new UserError(`The interactive command on ${result.host} exited with ${code}`, code);

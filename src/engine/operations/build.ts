@@ -7,8 +7,9 @@ import { on } from './runtime.ts';
 
 // `sextant build …` (Kamal's cli/build.rb).
 
-export async function pushImage(env: StepEnv): Promise<void> {
-  await buildAndPush(env);
+/** `output`: buildx's export type (`build push --output`), `registry` unless asked otherwise. */
+export async function pushImage(env: StepEnv, options: { output?: string } = {}): Promise<void> {
+  await buildAndPush(env, options);
 }
 
 // Each app host pulls through the same step as deploy's pull stage (steps/server.ts `pull`), which

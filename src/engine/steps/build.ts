@@ -30,7 +30,7 @@ import { runHook } from '../hooks.ts';
 // `build push` on the operator's machine, as Kamal 2.6.0 runs it before the lock: check Docker and
 // buildx, log in, pre-build hook, clone the commit (unless builder.context is set), make sure the
 // buildx builder exists, then build and push both tags.
-export async function buildAndPush(env: StepEnv): Promise<void> {
+export async function buildAndPush(env: StepEnv, options: { output?: string } = {}): Promise<void> {
   const { config, local } = env;
   const check = await local.exec(ensureLocalDockerInstalled(), { check: false });
   if (check.exitCode !== 0) {
@@ -57,6 +57,7 @@ export async function buildAndPush(env: StepEnv): Promise<void> {
     config,
     kind,
     version: env.version,
+    output: options.output,
     dockerfileExists: env.dryRun || existsSync(join(directory, config.builder.dockerfile)),
   });
   const result = await local.exec(build, { check: false, cwd: directory, env: buildSecrets });

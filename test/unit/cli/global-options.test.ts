@@ -133,7 +133,7 @@ test('-p limits a command to the primary host (of the selected roles, with -r)',
   assert.equal(workers.hosts, ['1.1.1.3']);
 });
 
-// The plain renderer (non-TTY, `--output text`, not a dry run): -q drops the `[host] $ command`
+// The plain renderer (non-TTY, `--format text`, not a dry run): -q drops the `[host] $ command`
 // lines and stage headings, -v adds each command's output.
 test('-q prints less and -v more than the default plain output (build push, local only)', async () => {
   const normal = await run(['build', 'push']);
@@ -161,9 +161,9 @@ test('-q prints less and -v more than the default plain output (build push, loca
   for (const line of verbose.stdout.split('\n').filter(Boolean)) assert.ok(line.startsWith('[local] '), `unprefixed verbose line "${line}" in:\n${verbose.stdout}`);
 });
 
-test('--output json: every line is a JSON event whatever -q/-v say', async () => {
+test('--format json: every line is a JSON event whatever -q/-v say', async () => {
   for (const flag of [[], ['-q'], ['-v']]) {
-    const result = await run(['build', 'push', '--output', 'json', ...flag]);
+    const result = await run(['build', 'push', '--format', 'json', ...flag]);
     assert.is(result.code, 0, result.stderr);
     const events = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type?: string });
     assert.ok(events.length > 0, `events with ${flag.join(' ') || 'no flag'}`);

@@ -48,7 +48,7 @@ test('plain lines for pipes and CI', () => {
   assert.is(lines.at(-1), '✖ Failed in 1.2s');
 });
 
-test('--output json: one JSON event per line, redacted', () => {
+test('--format json: one JSON event per line, redacted', () => {
   const lines: string[] = [];
   const bus = new EngineBus((text) => text.replaceAll('hunter2', '[REDACTED]'));
   attachJsonRenderer(bus, (l) => lines.push(l));
