@@ -257,7 +257,7 @@ export function buildOptions({ config, dockerfileExists }: BuildOptionsInput): W
   return [
     ...(to !== undefined && from !== undefined ? [...argumentize('--cache-to', to), ...argumentize('--cache-from', from)] : []),
     ...argumentize('--label', { service: config.service }),
-    ...argumentize('--build-arg', builder.args),
+    ...argumentize('--build-arg', builder.args, { sensitive: true }),
     ...argumentize('--secret', builder.secrets.map((name) => ['id', name] as const)),
     ...argumentize('--file', builder.dockerfile),
     ...(isPresent(builder.target) ? argumentize('--target', builder.target) : []),
