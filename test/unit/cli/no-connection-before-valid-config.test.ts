@@ -96,7 +96,6 @@ for (const [kind, { config, expect }] of Object.entries(INVALID)) {
         const p = project(config(listener.port));
         try {
           const io = captureIO(p.dir, p.env);
-          const started = Date.now();
           const code = await runCli(argv, io);
           const what = `sextant ${argv.join(' ')} (${kind})`;
           assert.is(code, 1, `${what} exits 1\nstdout:\n${io.stdout}\nstderr:\n${io.stderr}`);
@@ -106,7 +105,6 @@ for (const [kind, { config, expect }] of Object.entries(INVALID)) {
           for (const hook of HOOKS) assert.not.ok(p.marked(hook), `${what}: hook ${hook} did not run`);
           assert.not.ok(p.marked('docker'), `${what}: no local docker command ran`);
           assert.not.ok(existsSync(join(p.dir, '.kamal/runs')), `${what}: no run was recorded`);
-          assert.ok(Date.now() - started < 5000, `${what}: refused at once`);
         } finally {
           p.cleanup();
         }
