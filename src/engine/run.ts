@@ -16,20 +16,30 @@ export interface StepHandlers {
   accessories(): Promise<void>;
 }
 
+// The machines with their named actors doing what `handlers` say. Tests use these too, with fake
+// handlers, so the wiring they exercise is the engine's own.
+export function providedRoleSwapMachine(handlers: StepHandlers) {
+  return roleSwapMachine.provide({
+    actors: { swapStep: fromPromise<SwapStepOutput, SwapStepInput>(({ input }) => handlers.swapStep(input)) },
+  });
+}
+
+export function providedHostMachine(handlers: StepHandlers) {
+  return hostMachine.provide({
+    actors: {
+      hostStep: fromPromise<void, HostStepInput>(({ input }) => handlers.hostStep(input)),
+      roleSwap: providedRoleSwapMachine(handlers),
+    },
+  });
+}
+
 export function providedDeployMachine(handlers: StepHandlers) {
   return deployMachine.provide({
     actors: {
       build: fromPromise<void, { version: string }>(({ input }) => handlers.build(input)),
       hook: fromPromise<void, HookInput>(({ input }) => handlers.hook(input)),
       accessories: fromPromise<void, void>(() => handlers.accessories()),
-      host: hostMachine.provide({
-        actors: {
-          hostStep: fromPromise<void, HostStepInput>(({ input }) => handlers.hostStep(input)),
-          roleSwap: roleSwapMachine.provide({
-            actors: { swapStep: fromPromise<SwapStepOutput, SwapStepInput>(({ input }) => handlers.swapStep(input)) },
-          }),
-        },
-      }),
+      host: providedHostMachine(handlers),
     },
   });
 }

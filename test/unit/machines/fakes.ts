@@ -1,12 +1,11 @@
-// Fake actors for the deployment machines: they record what the machines asked for and fail on
-// demand, so the machines' flow can be tested without servers.
-import { fromPromise } from 'xstate';
-import { deployMachine, type HookInput } from '../../../machines/deploy.ts';
-import { hostMachine, type HostStepInput } from '../../../machines/host.ts';
+// Fake step handlers for the deployment machines: they record what the machines asked for and fail
+// on demand, so the machines' flow can be tested without servers. The machines are wired to them
+// by the engine's own providedDeployMachine (and its host and role-swap parts).
 import type { DeployPlan } from '../../../machines/plan.ts';
-import { roleSwapMachine, type SwapStepInput, type SwapStepOutput } from '../../../machines/role-swap.ts';
+import type { SwapStepInput } from '../../../machines/role-swap.ts';
+import { providedDeployMachine, type StepHandlers } from '../../../src/engine/run.ts';
 
-export type Call = string; // "host stage", "host role step", "hook name hosts", "build"
+export type Call = string; // "host stage", "host role step", "hook name hosts", "build", "accessories"
 
 export interface Fakes {
   calls: Call[];
@@ -23,30 +22,25 @@ export function permanent(message = 'exit 1'): Error {
   return Object.assign(new Error(message), { kind: 'permanent' });
 }
 
-export function fakeDeployMachine(fakes: Fakes) {
+export function fakeHandlers(fakes: Fakes): StepHandlers {
   const record = async (call: Call, attempt: number) => {
     fakes.calls.push(call);
     await fakes.behave(call, attempt);
   };
-  return deployMachine.provide({
-    actors: {
-      build: fromPromise<void, { version: string }>(async () => record('build', 1)),
-      hook: fromPromise<void, HookInput>(async ({ input }) => record(`hook ${input.name} ${input.hosts.join(',')}`, 1)),
-      host: hostMachine.provide({
-        actors: {
-          hostStep: fromPromise<void, HostStepInput>(async ({ input }) => record(`${input.host} ${input.stage}`, input.attempt)),
-          roleSwap: roleSwapMachine.provide({
-            actors: {
-              swapStep: fromPromise<SwapStepOutput, SwapStepInput>(async ({ input }) => {
-                await record(`${input.host} ${input.role} ${input.step}`, input.attempt);
-                return input.step === 'prepare' ? { oldVersion: fakes.oldVersion?.(input) } : {};
-              }),
-            },
-          }),
-        },
-      }),
+  return {
+    build: () => record('build', 1),
+    hook: (input) => record(`hook ${input.name} ${input.hosts.join(',')}`, 1),
+    accessories: () => record('accessories', 1),
+    hostStep: (input) => record(`${input.host} ${input.stage}`, input.attempt),
+    swapStep: async (input) => {
+      await record(`${input.host} ${input.role} ${input.step}`, input.attempt);
+      return input.step === 'prepare' ? { oldVersion: fakes.oldVersion?.(input) } : {};
     },
-  });
+  };
+}
+
+export function fakeDeployMachine(fakes: Fakes) {
+  return providedDeployMachine(fakeHandlers(fakes));
 }
 
 export function plan(overrides: Partial<DeployPlan> = {}): DeployPlan {
@@ -81,4 +75,11 @@ export function plan(overrides: Partial<DeployPlan> = {}): DeployPlan {
 // The calls one host received, in order, without the host name.
 export function callsOf(calls: Call[], host: string): string[] {
   return calls.filter((c) => c.startsWith(`${host} `)).map((c) => c.slice(host.length + 1));
+}
+
+// A promise and the function that settles it, for steps a test holds until it lets them go.
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
 }

@@ -1,0 +1,195 @@
+// The role swap on its own (one role on one host), wired to fake step handlers by the engine's
+// providedRoleSwapMachine and run under a parent that records what it reports.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { AnyEventObject } from 'xstate';
+import { providedRoleSwapMachine } from '../../../src/engine/run.ts';
+import { fakeHandlers, gate, permanent, transient, type Fakes } from './fakes.ts';
+import { underParent, type Harness } from './harness.ts';
+
+const retry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
+
+interface SwapOptions {
+  role?: string;
+  // The primary role opens (or closes) the barrier; the others wait at it.
+  primary?: boolean;
+  barrier?: 'pending' | 'open' | 'closed';
+}
+
+function swap(fakes: Fakes, options: SwapOptions = {}): Harness {
+  const role = options.role ?? 'web';
+  const primary = options.primary ?? role === 'web';
+  return underParent(providedRoleSwapMachine(fakeHandlers(fakes)), {
+    host: 'h1',
+    role,
+    runsProxy: role === 'web',
+    version: 'v2',
+    barrier: primary ? 'none' : (options.barrier ?? 'pending'),
+    retry,
+  });
+}
+
+const finished = (report: AnyEventObject) => report.type.startsWith('xstate.done.actor');
+
+async function outcome(h: Harness) {
+  return ((await h.until(finished)) as unknown as { output: Record<string, unknown> }).output;
+}
+
+const steps = (fakes: Fakes) => fakes.calls.map((c) => c.split(' ').slice(2).join(' '));
+
+// The step that renames a clashing container and finds the running version comes first.
+const RENAME = 'prepare';
+
+test('a healthy swap: rename/inspect, start, health, stop the old version; the old version reaches stopOld', async () => {
+  const seen: Array<{ step: string; oldVersion?: string }> = [];
+  const fakes: Fakes = { calls: [], behave: () => {}, oldVersion: () => 'v1' };
+  const handlers = fakeHandlers(fakes);
+  const h = underParent(
+    providedRoleSwapMachine({ ...handlers, swapStep: (input) => (seen.push({ step: input.step, oldVersion: input.oldVersion }), handlers.swapStep(input)) }),
+    { host: 'h1', role: 'web', runsProxy: true, version: 'v2', barrier: 'none', retry },
+  );
+  assert.equal(await outcome(h), { ok: true, halted: undefined, rolledBack: undefined, failure: undefined });
+  assert.equal(steps(fakes), [RENAME, 'start', 'health', 'stopOld']);
+  assert.equal(seen.at(-1), { step: 'stopOld', oldVersion: 'v1' });
+  h.stop();
+});
+
+test('a failed start is rolled back; the failure names the start step', async () => {
+  const fakes: Fakes = { calls: [], behave: (call) => { if (call.endsWith(' start')) throw permanent('docker run exited 125'); } };
+  const h = swap(fakes);
+  const output = await outcome(h);
+  assert.equal(steps(fakes), [RENAME, 'start', 'rollback']);
+  assert.equal(output, {
+    ok: false,
+    halted: undefined,
+    rolledBack: true,
+    failure: { host: 'h1', role: 'web', stage: 'start', kind: 'permanent', message: 'docker run exited 125' },
+  });
+  h.stop();
+});
+
+test('an unhealthy new container is rolled back; the old one is not stopped', async () => {
+  const fakes: Fakes = { calls: [], behave: (call) => { if (call.endsWith(' health')) throw permanent('target failed to become healthy'); } };
+  const h = swap(fakes);
+  const output = await outcome(h);
+  assert.equal(steps(fakes), [RENAME, 'start', 'health', 'rollback']);
+  assert.is(output.rolledBack, true);
+  assert.equal(output.failure, { host: 'h1', role: 'web', stage: 'health', kind: 'permanent', message: 'target failed to become healthy' });
+  h.stop();
+});
+
+test('a rollback that fails too: both messages are kept, and the swap is not marked rolled back', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call.endsWith(' health')) throw permanent('unhealthy');
+      if (call.endsWith(' rollback')) throw permanent('docker start failed');
+    },
+  };
+  const h = swap(fakes);
+  const output = await outcome(h);
+  assert.equal(steps(fakes), [RENAME, 'start', 'health', 'rollback']);
+  assert.is(output.rolledBack, undefined);
+  assert.equal(output.failure, { host: 'h1', role: 'web', stage: 'health', kind: 'permanent', message: 'unhealthy; rollback failed: docker start failed' });
+  h.stop();
+});
+
+test('a failure before the new container starts, or while stopping the old one, is not rolled back', async () => {
+  for (const failing of [RENAME, 'stopOld']) {
+    const fakes: Fakes = { calls: [], behave: (call) => { if (call.endsWith(` ${failing}`)) throw permanent(`${failing} failed`); } };
+    const h = swap(fakes);
+    const output = await outcome(h);
+    assert.not.ok(steps(fakes).includes('rollback'), `${failing}: no rollback`);
+    assert.is(output.ok, false);
+    assert.equal(output.failure, { host: 'h1', role: 'web', stage: failing, kind: 'permanent', message: `${failing} failed` });
+    h.stop();
+  }
+});
+
+test('transient failures are retried with the attempt number; one that outlasts the tries goes to rollback', async () => {
+  const attempts: number[] = [];
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call, attempt) => {
+      if (call.endsWith(' start')) {
+        attempts.push(attempt);
+        throw transient('connection reset');
+      }
+    },
+  };
+  const h = swap(fakes);
+  const output = await outcome(h);
+  assert.equal(attempts, [1, 2, 3]);
+  assert.equal(steps(fakes), [RENAME, 'start', 'start', 'start', 'rollback']);
+  assert.equal(output.failure, { host: 'h1', role: 'web', stage: 'start', kind: 'transient', message: 'connection reset' });
+  h.stop();
+});
+
+test('a transient failure that passes on a retry goes on with the next step, whose attempts start at 1 again', async () => {
+  const seen: string[] = [];
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call, attempt) => {
+      seen.push(`${call.split(' ').at(-1)}#${attempt}`);
+      if (call.endsWith(' health') && attempt === 1) throw transient();
+    },
+  };
+  const h = swap(fakes);
+  assert.is((await outcome(h)).ok, true);
+  assert.equal(seen, [`${RENAME}#1`, 'start#1', 'health#1', 'health#2', 'stopOld#1']);
+  h.stop();
+});
+
+test('another role waits at the barrier after renaming, and starts once it opens', async () => {
+  const fakes: Fakes = { calls: [], behave: () => {} };
+  const h = swap(fakes, { role: 'workers' });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(steps(fakes), [RENAME], 'nothing starts before the barrier opens');
+  h.send({ type: 'BARRIER.OPENED' });
+  assert.is((await outcome(h)).ok, true);
+  assert.equal(steps(fakes), [RENAME, 'start', 'health', 'stopOld']);
+  h.stop();
+});
+
+test('another role halts when the barrier closes: nothing is started, and the failure says why', async () => {
+  const fakes: Fakes = { calls: [], behave: () => {} };
+  const h = swap(fakes, { role: 'workers' });
+  h.send({ type: 'BARRIER.CLOSED' });
+  const output = await outcome(h);
+  assert.equal(steps(fakes), [RENAME]);
+  assert.equal(output, {
+    ok: false,
+    halted: true,
+    rolledBack: undefined,
+    failure: { host: 'h1', role: 'workers', stage: 'barrier', kind: 'permanent', message: 'First primary-role container is unhealthy, not booting workers on h1' },
+  });
+  h.stop();
+});
+
+test('barrier news that comes while the rename step still runs is kept for later', async () => {
+  for (const [news, ok] of [['BARRIER.OPENED', true], ['BARRIER.CLOSED', false]] as const) {
+    const renamed = gate();
+    const fakes: Fakes = { calls: [], behave: (call) => (call.endsWith(` ${RENAME}`) ? renamed.promise : undefined) };
+    const h = swap(fakes, { role: 'workers' });
+    h.send({ type: news });
+    renamed.open();
+    const output = await outcome(h);
+    assert.is(output.ok, ok, news);
+    assert.equal(steps(fakes), ok ? [RENAME, 'start', 'health', 'stopOld'] : [RENAME], news);
+    h.stop();
+  }
+});
+
+test('a role that starts with the barrier already open or closed does not wait', async () => {
+  const open: Fakes = { calls: [], behave: () => {} };
+  const h1 = swap(open, { role: 'workers', barrier: 'open' });
+  assert.is((await outcome(h1)).ok, true);
+  h1.stop();
+  const closed: Fakes = { calls: [], behave: () => {} };
+  const h2 = swap(closed, { role: 'workers', barrier: 'closed' });
+  assert.is((await outcome(h2)).halted, true);
+  assert.equal(steps(closed), [RENAME]);
+  h2.stop();
+});
+
+test.run();
