@@ -18,12 +18,19 @@ export function registerBuildCommands(program: Command, ctx: CliContext): void {
     }),
   );
 
-  // Kamal's `--output` here is buildx's export type, not Sextant's event format (that is --format).
+  // On push and dev Kamal's `--output` is buildx's export type, not Sextant's event format (--format).
   serverCommandOptions(subcommand(build, 'push', ctx), { outputAlias: false })
     .description('Build the app image and upload it to the registry')
     .option('--output <export_type>', "Export type for the build result: any type 'docker buildx build --output' supports", 'registry')
     .action((options: ServerCommandOptions, command: Command) =>
       inSession(command, { ...options, output: undefined }, ({ env }) => ops.pushImage(env, { output: options.output })),
+    );
+
+  serverCommandOptions(subcommand(build, 'dev', ctx), { outputAlias: false })
+    .description('Build the working directory as it is, tag it -dirty and load it into the local image store')
+    .option('--output <export_type>', "Export type for the build result: any type 'docker buildx build --output' supports", 'docker')
+    .action((options: ServerCommandOptions, command: Command) =>
+      inSession(command, { ...options, output: undefined }, ({ env }) => ops.buildDev(env, { output: options.output })),
     );
 
   leaf('pull', 'Have the servers download the app image from the registry').action((options: ServerCommandOptions, command: Command) =>

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as builder from '../../commands/builder.ts';
 import { argv, docker, raw } from '../../commands/command.ts';
+import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
 import { buildAndPush } from '../steps/build.ts';
 import { pull } from '../steps/server.ts';
@@ -10,6 +15,64 @@ import { on } from './runtime.ts';
 /** `output`: buildx's export type (`build push --output`), `registry` unless asked otherwise. */
 export async function pushImage(env: StepEnv, options: { output?: string } = {}): Promise<void> {
   await buildAndPush(env, options);
+}
+
+// `build dev` (Kamal's cli/build.rb `dev`): build the working directory as it is, tags ending in
+// `-dirty`, exported as `output` (docker: the local image store). No login, no hook, no clone, no
+// builder check. First it warns about uncommitted and untracked files the build context holds.
+export async function buildDev(env: StepEnv, options: { output?: string } = {}): Promise<void> {
+  const { config, local } = env;
+  const cwd = resolve(config.cwd);
+  const check = await local.exec(builder.ensureLocalDockerInstalled(), { check: false });
+  if (check.exitCode !== 0) {
+    throw new UserError(/buildx/.test(check.stderr) ? 'Docker buildx plugin is not installed locally' : 'Docker is not installed locally');
+  }
+  const included = new Set(await filesInBuildContext(env, cwd));
+  const warn = (title: string, files: string[]) => {
+    if (files.length === 0) return;
+    env.bus.emit('log', { level: 'warn', message: [title, ...files.sort().map((file) => `  ${file}`)].join('\n'), at: Date.now() });
+  };
+  warn('WARNING: Files with uncommitted changes will be present in the dev container:', gitFiles(cwd, '--modified').filter((file) => included.has(file)));
+  warn('WARNING: Untracked files will be present in the dev container:', gitFiles(cwd, '--others').filter((file) => included.has(file)));
+
+  const arch = env.dryRun ? 'amd64' : builder.dockerArch((await local.exec(docker('info', '--format', raw("'{{.Architecture}}'")), { check: false })).stdout.trim());
+  const build = builder.buildCommand({
+    config,
+    kind: builder.builderKind(config, arch),
+    version: env.version,
+    output: options.output ?? 'docker',
+    dirty: true,
+    dockerfileExists: env.dryRun || existsSync(join(cwd, config.builder.dockerfile)),
+  });
+  const secrets = Object.fromEntries(config.builder.secrets.map((name) => [name, env.secrets.get(name)]));
+  await local.exec(build, { cwd, env: secrets });
+}
+
+// Kamal::Docker.included_files: the files a `COPY . app` of the working directory would hold,
+// listed by a throwaway image built from it. A dry run writes no Dockerfile.
+async function filesInBuildContext(env: StepEnv, cwd: string): Promise<string[]> {
+  const dir = env.dryRun ? join(tmpdir(), 'sextant-build-check') : mkdtempSync(join(tmpdir(), 'sextant-build-check-'));
+  const dockerfile = join(dir, 'Dockerfile');
+  try {
+    if (!env.dryRun) writeFileSync(dockerfile, 'FROM busybox\nCOPY . app\nWORKDIR app\nCMD find . -type f | sed "s|^\\./||"\n');
+    await env.local.exec(docker('buildx', 'build', '-t=kamal-local-build-check', `-f=${dockerfile}`, '.'), { cwd });
+    const listed = await env.local.exec(docker('run', '--rm', 'kamal-local-build-check'));
+    return listed.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  } finally {
+    if (!env.dryRun) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Kamal::Git.uncommitted_files (`--modified`) and untracked_files (`--others`); none outside git.
+function gitFiles(cwd: string, which: '--modified' | '--others'): string[] {
+  try {
+    return execFileSync('git', ['ls-files', which], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 // Each app host pulls through the same step as deploy's pull stage (steps/server.ts `pull`), which

@@ -1,4 +1,5 @@
-// `--output` on `build push` is Kamal's (cli/build.rb: buildx's export type, default registry);
+// `--output` on `build push` and `build dev` is Kamal's (cli/build.rb: buildx's export type,
+// default registry, and docker for dev);
 // Sextant's event format is `--format text|json`, with `--output json|text` still read as it
 // everywhere that --output is not Kamal's. Real local runs against a fake `docker` that logs its
 // arguments.
@@ -112,6 +113,8 @@ test('help: --format everywhere, --output only where it is Kamal\'s', async () =
   assert.match(push.stdout, /--output <export_type>\s+Export type for the build result/);
   assert.match(push.stdout, /\(default:\s+"registry"\)/);
   assert.match(push.stdout, /--format <format>\s+Output format/);
+  const dev = await run(['build', 'dev', '--help']);
+  assert.match(dev.stdout, /--output <export_type>[\s\S]*\(default:\s+"docker"\)/);
   const details = await run(['app', 'details', '--help']);
   assert.match(details.stdout, /--format <format>\s+Output format/);
   assert.not.match(details.stdout, '--output');
