@@ -9,6 +9,7 @@ import { serverShell } from './inspect.ts';
 import { assertAuditedDeploy, assertDeployed, auditLog } from './kamal-state.ts';
 import { startLoad } from './load.ts';
 import { CANARIES, makeProject, removeApp, runDirs, sextant, type CliResult } from './project.ts';
+import { leakedSecrets } from '../../unit/secrets/canary.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 2).map((s) => s.ip);
@@ -128,6 +129,7 @@ test('no secret value in stdout, stderr, events, snapshots, plans, audit logs or
   assert.ok(hookOutput.length > 0, "the hooks' output was captured, with the secret redacted");
   for (const [where, text] of places) {
     for (const secret of secrets) assert.not.ok(text.includes(secret), `a secret leaked into ${where}`);
+    assert.equal(leakedSecrets(text, secrets), [], `a secret leaked into ${where} (plain or base64)`);
   }
 });
 

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { leakedSecrets } from '../secrets/canary.ts';
 
 const CANARIES = {
   KAMAL_REGISTRY_PASSWORD: 'CANARY-registry-pw-71c3',
@@ -58,6 +59,7 @@ test('sextant config shows the resolved config and no secret value', async () =>
       assert.not.ok(io.stdout.includes(value), `${name} leaked into the output`);
       assert.not.ok(io.stderr.includes(value), `${name} leaked into stderr`);
     }
+    assert.equal(leakedSecrets(io.stdout + io.stderr, Object.values(CANARIES)), [], 'no secret, base64 included');
     const shown = parse(io.stdout);
     assert.equal(shown.roles, ['web', 'workers']);
     assert.equal(shown.hosts, ['1.1.1.1', '1.1.1.2', '1.1.1.3']);
@@ -127,6 +129,7 @@ builder:
     const io = captureIO(project.dir, { VERSION: 'v1' });
     assert.is(await runCli(['config'], io), 0, io.stderr);
     for (const [name, value] of Object.entries(canaries)) assert.not.ok(io.stdout.includes(value), `${name} leaked into the output`);
+    assert.equal(leakedSecrets(io.stdout + io.stderr, Object.values(canaries)), [], 'no secret, base64 included');
     const shown = parse(io.stdout);
     assert.equal(shown.registry, { username: 'dhh', password: '[REDACTED]' });
     assert.is(shown.accessories.cache.registry.password, '[REDACTED]');

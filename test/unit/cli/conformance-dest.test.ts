@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { canariesIn, leakedSecrets } from '../secrets/canary.ts';
 
 // web and workers on their own hosts plus an accessory host; the staging file moves web to two
 // other hosts, keeps workers (a hash role is merged key by key) and moves the accessory.
@@ -71,6 +72,7 @@ async function plan(files: Record<string, string>, argv: string[]): Promise<Plan
     const io = captureIO(p.dir, { PATH: process.env.PATH, VERSION: 'abc1234' });
     const code = await runCli([...argv, '--dry-run'], io);
     assert.not.match(io.stdout + io.stderr, 'CANARY', 'no secret value in the plan');
+    assert.equal(leakedSecrets(io.stdout + io.stderr, canariesIn(Object.values({ ...SECRETS, ...files }))), [], 'no secret value in the plan, base64 included');
     const lines: string[] = [];
     let open = false;
     for (const line of io.stdout.split('\n')) {

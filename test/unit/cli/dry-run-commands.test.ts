@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { canariesIn, leakedSecrets } from '../secrets/canary.ts';
 
 const FACTS_CONFIG = `service: app
 image: dhh/app
@@ -70,6 +71,7 @@ async function dryRun(config: string, argv: string[], env: Record<string, string
     for (const hook of HOOKS) assert.not.ok(existsSync(join(p.dir, `.kamal/hooks/${hook}.ran`)), `${hook} did not run`);
     assert.not.ok(existsSync(join(p.dir, '.kamal/runs')), 'a dry run keeps no run record');
     assert.not.match(io.stdout + io.stderr, 'CANARY', 'no secret value in the plan');
+    assert.equal(leakedSecrets(io.stdout + io.stderr, canariesIn([SECRETS])), [], 'no secret value in the plan, base64 included');
     const commands: string[] = [];
     let open = false;
     for (const line of io.stdout.split('\n')) {

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { leakedSecrets } from '../secrets/canary.ts';
 
 const HOOKS = ['pre-connect', 'pre-build', 'pre-deploy', 'post-deploy', 'pre-app-boot', 'post-app-boot', 'docker-setup', 'pre-proxy-reboot', 'post-proxy-reboot'];
 const example = readFileSync(new URL('../../../examples/hello/config/deploy.yml', import.meta.url), 'utf8');
@@ -57,6 +58,7 @@ test('deploy --dry-run prints the whole plan in Kamal order, touching nothing', 
     // Env files are shown as uploads with their mode, never with their content.
     assert.ok(lines.includes('[10.9.0.2] upload .kamal/apps/hello/env/roles/workers.env (mode 0600, 0 lines)'));
     assert.not.ok(io.stdout.includes('SEXTANT-CANARY-PW'), 'no secret in the plan');
+    assert.equal(leakedSecrets(io.stdout + io.stderr, ['SEXTANT-CANARY-PW']), [], 'no secret in the plan, base64 included');
     // Nothing ran: no hook left its mark, no run was recorded.
     for (const hook of HOOKS) assert.not.ok(existsSync(join(p.dir, `.kamal/hooks/${hook}.ran`)), `${hook} did not run`);
     assert.not.ok(existsSync(join(p.dir, '.kamal/runs')), 'a dry run keeps no run record');

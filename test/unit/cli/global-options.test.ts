@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { markedProject } from './marked-project.ts';
+import { leakedSecrets } from '../secrets/canary.ts';
 
 // Roles sort alphabetically (jobs, web, workers), so Kamal's all_hosts is
 // [2.2.2.2, 1.1.1.1, 1.1.1.2, 2.2.2.1, 1.1.1.3, 3.3.3.3]; 3.3.3.3 runs only an accessory.
@@ -144,6 +145,7 @@ test('-q prints less and -v more than the default plain output (build push, loca
     assert.equal(result.hosts, [], `${name}: build push connects to no server`);
     assert.equal(result.marked, ['pre-build'], `${name}: runs the pre-build hook (only)`);
     assert.not.match(result.stdout, 'CANARY', `${name}: no secret in the output`);
+    assert.equal(leakedSecrets(result.stdout + result.stderr, ['CANARY-pw-d41c']), [], `${name}: no secret in the output, base64 included`);
   }
   assert.ok(normal.stdout.includes('[local] $ docker --version && docker buildx version\n'), normal.stdout);
   assert.ok(normal.stdout.includes('[local] $ /usr/bin/env .kamal/hooks/pre-build\n'), normal.stdout);
