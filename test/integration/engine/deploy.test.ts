@@ -8,7 +8,7 @@ import { ensureTestbed } from '../../testbed/index.ts';
 import { serverShell } from './inspect.ts';
 import { assertAuditedDeploy, assertDeployed, auditLog } from './kamal-state.ts';
 import { startLoad } from './load.ts';
-import { CANARIES, makeProject, removeApp, runDirs, sextant, type CliResult } from './project.ts';
+import { BUILD_ARG_CANARY, CANARIES, makeProject, removeApp, runDirs, sextant, type CliResult } from './project.ts';
 import { leakedSecrets } from '../../unit/secrets/canary.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
@@ -63,6 +63,8 @@ test('deploy v1: containers, labels, network, env files, proxy target, lock, aud
 test('deploy v1 with boot.limit 1: one group after the other, same end state', async () => {
   // -v also puts every command's output in stdout, which the secrets test below greps.
   const result = await deploy(limited, ['deploy', '--version', 'v1', '-v']);
+  // The build argument was passed to the build, shown redacted (the secrets test greps its value).
+  assert.match(result.stdout, /--build-arg BUILD_CANARY=\[REDACTED\]/);
   for (const server of servers) await assertDeployed(server, limited, 'v1', registry);
   const [first, second] = servers as [string, string];
   const hooks = readFileSync(limited.hookLog, 'utf8').trim().split('\n').map((l) => l.split(' version=')[0]);
@@ -113,8 +115,8 @@ test('hooks run in order with KAMAL_LOCK as Kamal sets it', () => {
   assert.match(lines[4] as string, /version=v1 runtime=\d+$/);
 });
 
-test('no secret value in stdout, stderr, events, snapshots, plans, audit logs or hook output', async () => {
-  const secrets = Object.values({ ...CANARIES, KAMAL_REGISTRY_PASSWORD: testbed.registry.password });
+test('no secret or build-argument value in stdout, stderr, events, snapshots, plans, audit logs or hook output', async () => {
+  const secrets = [...Object.values({ ...CANARIES, KAMAL_REGISTRY_PASSWORD: testbed.registry.password }), BUILD_ARG_CANARY];
   const places: Array<[string, string]> = outputs.flatMap((o, i) => [[`stdout #${i}`, o.stdout], [`stderr #${i}`, o.stderr]] as Array<[string, string]>);
   for (const dir of [...runDirs(project), ...runDirs(limited)]) {
     for (const file of ['events.jsonl', 'snapshot.json', 'plan.json']) places.push([join(dir, file), readFileSync(join(dir, file), 'utf8')]);

@@ -15,6 +15,9 @@ export const CANARIES = {
   WORKER_TOKEN: 'SEXTANT-CANARY-WORKER-TOKEN-77e0',
 };
 
+// A build argument's value: sent to the builder, shown redacted everywhere (as Kamal does).
+export const BUILD_ARG_CANARY = 'SEXTANT-CANARY-BUILD-ARG-91c2';
+
 export interface ProjectOptions {
   service: string;
   servers: string[];
@@ -78,6 +81,8 @@ builder:
   arch: amd64
   driver: docker
   context: .
+  args:
+    BUILD_CANARY: ${BUILD_ARG_CANARY}
 ssh:
   user: root
   keys_only: true
