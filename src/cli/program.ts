@@ -16,6 +16,9 @@ import { registerBuildCommands } from './commands/build.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerDetailsCommand } from './commands/details.ts';
 import { registerRemoveCommand } from './commands/remove.ts';
+import { registerRunsCommands } from './commands/runs.ts';
+import { registerResumeCommand } from './commands/resume.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 
 export interface CliContext {
   io: CliIO;
@@ -57,5 +60,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuditCommand(program, ctx);
   registerDetailsCommand(program, ctx);
   registerRemoveCommand(program, ctx);
+  registerRunsCommands(program, ctx);
+  registerResumeCommand(program, ctx);
+  registerReplayCommand(program, ctx);
   return program;
 }

@@ -4,7 +4,7 @@ import { openSession, type Session } from '../engine/session.ts';
 import { UserError } from '../errors.ts';
 import { checkSecretReferences } from '../secrets/index.ts';
 import type { CliIO } from './io.ts';
-import { globalOptions } from './options.ts';
+import { globalOptions, type GlobalOptions } from './options.ts';
 import { loadProject, type Project } from './project.ts';
 import { attachJsonRenderer, attachPlainRenderer } from './render/plain.ts';
 import { attachTtyRenderer } from './render/tty.ts';
@@ -43,6 +43,9 @@ export interface SessionOptions {
   existingContainers?: (project: Project) => (host: string) => string[];
   // Version override (rollback VERSION).
   version?: string;
+  // A resumed run: its id, and the global options it was started with (instead of this command's).
+  runId?: string;
+  globals?: GlobalOptions;
 }
 
 // Loads and checks everything a server command needs before any server is touched, opens the
@@ -53,7 +56,7 @@ export async function withSession<T>(
   options: ServerCommandOptions & SessionOptions,
   body: (session: Session, project: Project) => Promise<T>,
 ): Promise<T> {
-  const globals = globalOptions(command);
+  const globals = options.globals ?? globalOptions(command);
   const project = loadProject(globals, io);
   const selection = selectHosts(project.config, { hosts: globals.hosts, roles: globals.roles, primary: globals.primary });
   const secrets = await project.secrets();
@@ -75,6 +78,7 @@ export async function withSession<T>(
     onDryRunLine: (line) => io.out(line),
     existingContainers: options.existingContainers?.(project),
     lockMessage: options.lockMessage,
+    runId: options.runId,
   });
   const detach = options.dryRun
     ? attachPlainRenderer(session.bus, (line) => io.err(line), { quiet: true })

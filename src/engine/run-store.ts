@@ -1,10 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { redactStrings, type EngineEvent } from './events.ts';
+import type { LogEntry, RunHeader } from './run-record.ts';
 
-// `.kamal/runs/<id>/` on the operator's machine: the plan, the latest persisted actor snapshot and
-// the event log. Everything is redacted before it is written.
-export const MACHINE_VERSION = 1;
+// `.kamal/runs/<id>/` on the operator's machine (see run-record.ts for the layout). Every write is
+// redacted. Whole files (run.json, plan.json, snapshot.json) are replaced atomically (write, then
+// rename); log.jsonl and events.jsonl are only appended to, one line per write.
+export const MACHINE_VERSION = 2;
 
 export interface StoredSnapshot {
   machineVersion: number;
@@ -12,10 +15,17 @@ export interface StoredSnapshot {
   snapshot: unknown;
 }
 
+// The actor snapshot is a convenience for people and tools (resume and replay read log.jsonl):
+// it is written at most this often, and once more when the run ends.
+const SNAPSHOT_INTERVAL_MS = 1000;
+
 export class RunStore {
   readonly dir: string;
   private pendingSnapshot: (() => unknown) | undefined;
-  private flushScheduled = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private lastSnapshotAt = 0;
+  private logFd: number | undefined;
+  private eventsFd: number | undefined;
 
   constructor(
     runsDir: string,
@@ -28,29 +38,61 @@ export class RunStore {
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
   }
 
+  writeHeader(header: RunHeader): void {
+    this.writeJson('run.json', header);
+  }
+
+  // The run's end, added to run.json (the summary `sextant runs` lists).
+  finishHeader(summary: Pick<RunHeader, 'endedAt' | 'outcome' | 'hostResults'>): void {
+    const path = join(this.dir, 'run.json');
+    if (!existsSync(path)) return;
+    const header = JSON.parse(readFileSync(path, 'utf8')) as RunHeader;
+    this.writeJson('run.json', { ...header, ...summary });
+  }
+
   writePlan(plan: unknown): void {
     this.writeJson('plan.json', plan);
   }
 
-  appendEvent(event: EngineEvent): void {
-    appendFileSync(join(this.dir, 'events.jsonl'), `${JSON.stringify(redactStrings(event, this.redact))}\n`);
+  // Starts this process's part of the log: the first run, or a resume.
+  beginSegment(n: number, mode: 'run' | 'resume', voided?: string[]): void {
+    this.log({ e: 'segment', n, mode, pid: process.pid, machine: hostname(), at: Date.now(), ...(voided?.length ? { void: voided } : {}) });
   }
 
-  // Transitions come in bursts (one event moves many actors); taking and writing the snapshot
-  // once per burst keeps the cost linear while a killed run loses at most the current tick.
+  log(entry: LogEntry): void {
+    this.logFd ??= openSync(join(this.dir, 'log.jsonl'), 'a');
+    writeSync(this.logFd, `${JSON.stringify(redactStrings(entry, this.redact))}\n`);
+  }
+
+  appendEvent(event: EngineEvent): void {
+    this.eventsFd ??= openSync(join(this.dir, 'events.jsonl'), 'a');
+    writeSync(this.eventsFd, `${JSON.stringify(redactStrings(event, this.redact))}\n`);
+  }
+
+  // Taking the whole actor system's snapshot costs time in proportion to its size, so it is taken
+  // at most once a second (and by flush() at the end), not per transition.
   saveSnapshot(snapshot: () => unknown): void {
     this.pendingSnapshot = snapshot;
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    if (this.snapshotTimer) return;
+    const wait = Math.max(0, this.lastSnapshotAt + SNAPSHOT_INTERVAL_MS - Date.now());
+    this.snapshotTimer = setTimeout(() => this.flush(), wait);
+    this.snapshotTimer.unref();
   }
 
   flush(): void {
-    this.flushScheduled = false;
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
     if (this.pendingSnapshot === undefined) return;
     const stored: StoredSnapshot = { machineVersion: MACHINE_VERSION, savedAt: Date.now(), snapshot: this.pendingSnapshot() };
     this.pendingSnapshot = undefined;
+    this.lastSnapshotAt = Date.now();
     this.writeJson('snapshot.json', stored);
+  }
+
+  close(): void {
+    this.flush();
+    for (const fd of [this.logFd, this.eventsFd]) if (fd !== undefined) closeSync(fd);
+    this.logFd = this.eventsFd = undefined;
   }
 
   private writeJson(name: string, value: unknown): void {

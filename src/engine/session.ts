@@ -28,6 +28,8 @@ export interface SessionRequest {
   // Dry runs: containers that exist before the run (e.g. the rollback target).
   existingContainers?: (host: string) => string[];
   lockMessage?: string;
+  // A resumed run keeps its id (and so its record and the lock it names).
+  runId?: string;
   // Tests and benchmarks supply their own transports (e.g. in memory).
   transports?: (host: string) => Transport;
 }
@@ -44,10 +46,14 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
+export function runLockMessage(runId: string): string {
+  return `Automatic deploy lock (sextant run ${runId})`;
+}
+
 export function openSession(request: SessionRequest): Session {
   const { config, secrets } = request;
   const bus = new EngineBus((text) => secrets.redact(text));
-  const runId = newRunId();
+  const runId = request.runId ?? newRunId();
   let nextCommandId = 1;
   const startedAt = new Map<number, number>();
   const observer: CommandObserver = {
@@ -116,7 +122,8 @@ export function openSession(request: SessionRequest): Session {
     command: request.command,
     performer: performer(request.cwd),
     lockedBy: gitUserName(request.cwd) || 'Unknown',
-    lockMessage: request.lockMessage,
+    // A recorded run's automatic lock names the run, so that its resume knows the lock as its own.
+    lockMessage: request.lockMessage ?? (store ? runLockMessage(runId) : undefined),
     lockInherited: request.env.KAMAL_LOCK === 'true',
     skipHooks: request.skipHooks,
     dryRun: request.dryRun,

@@ -1,15 +1,19 @@
 import type { Command } from 'commander';
 import { rolesOn } from '../../config/index.ts';
 import { deployPlan, type DeployCommand } from '../../engine/plan.ts';
-import { runDeployment } from '../../engine/run.ts';
+import { runRecorded } from '../../engine/recorded-run.ts';
+import type { RunRequest } from '../../engine/run-record.ts';
 import { stepHandlers } from '../../engine/handlers.ts';
 import { UserError } from '../../errors.ts';
 import { subcommand, type CliContext } from '../program.ts';
+import { globalOptions, type GlobalOptions } from '../options.ts';
 import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
+import { resumeRun } from './resume.ts';
 import type { Project } from '../project.ts';
 
 interface DeployOptions extends ServerCommandOptions {
   skipPush?: boolean;
+  resume?: string;
 }
 
 // setup, deploy, redeploy and rollback all run the deployment machine; they differ in the stages
@@ -41,12 +45,36 @@ export async function runDeploymentCommand(
         skipPush: Boolean(options.skipPush),
         lockInherited: env.lockInherited,
       });
-      session.store?.writePlan(plan);
-      const output = await runDeployment({ plan, handlers: stepHandlers(env), bus: session.bus, store: session.store });
+      const request = runRequest(name, globalOptions(command), options, version);
+      const output = await runRecorded({ session, plan, handlers: stepHandlers(env), kamalCommand, request });
       return output.ok;
     },
   );
   if (!ok) throw new UserError(`${name} failed (see above); the run is kept in .kamal/runs/`);
+}
+
+// What the run record keeps of the request, enough to run it again (`sextant resume`).
+function runRequest(name: DeployCommand, globals: GlobalOptions, options: DeployOptions, version?: string): RunRequest {
+  const argv = [name === 'boot' ? 'app boot' : name, ...(version ? [version] : [])];
+  if (globals.version) argv.push('--version', globals.version);
+  if (globals.configFile !== 'config/deploy.yml') argv.push('-c', globals.configFile);
+  if (globals.destination) argv.push('-d', globals.destination);
+  if (globals.hosts) argv.push('-h', globals.hosts.join(','));
+  if (globals.roles) argv.push('-r', globals.roles.join(','));
+  if (globals.primary) argv.push('-p');
+  if (options.skipPush) argv.push('-P');
+  if (globals.skipHooks) argv.push('-H');
+  return {
+    argv,
+    configFile: globals.configFile,
+    ...(globals.destination ? { destination: globals.destination } : {}),
+    ...(globals.hosts ? { hosts: globals.hosts } : {}),
+    ...(globals.roles ? { roles: globals.roles } : {}),
+    ...(globals.primary ? { primary: true } : {}),
+    skipPush: Boolean(options.skipPush),
+    skipHooks: Boolean(globals.skipHooks),
+    ...(globals.version ? { declaredVersion: globals.version } : {}),
+  };
 }
 
 function rollbackContainers(project: Project, host: string, version: string): string[] {
@@ -60,10 +88,13 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
     redeploy: 'Deploy without starting kamal-proxy or pruning (a lighter deploy)',
   };
   for (const [name, description] of Object.entries(descriptions) as Array<[DeployCommand, string]>) {
-    serverCommandOptions(subcommand(program, name, ctx))
+    const deploy = serverCommandOptions(subcommand(program, name, ctx))
       .description(description)
-      .option('-P, --skip-push', 'Use the image already in the registry instead of building and pushing one')
-      .action((options: DeployOptions, command: Command) => runDeploymentCommand(command, ctx, name, options));
+      .option('-P, --skip-push', 'Use the image already in the registry instead of building and pushing one');
+    if (name === 'deploy') deploy.option('--resume <run>', "Continue a killed or failed run (an id, a prefix of one, or 'last'), as `sextant resume RUN`");
+    deploy.action((options: DeployOptions, command: Command) =>
+      options.resume ? resumeRun(command, ctx, options.resume, options) : runDeploymentCommand(command, ctx, name, options),
+    );
   }
   serverCommandOptions(subcommand(program, 'rollback <version>', ctx))
     .description('Roll back to VERSION, which must still exist as a container on the hosts')
