@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { selectHosts } from '../config/index.ts';
 import { openSession, type Session } from '../engine/session.ts';
 import { UserError } from '../errors.ts';
-import { checkSecretReferences } from '../secrets/index.ts';
+import { allowUndefinedSecrets, checkSecretReferences } from '../secrets/index.ts';
 import type { CliIO } from './io.ts';
 import { globalOptions, type GlobalOptions } from './options.ts';
 import { loadProject, type Project } from './project.ts';
@@ -59,8 +59,10 @@ export async function withSession<T>(
   const globals = options.globals ?? globalOptions(command);
   const project = loadProject(globals, io);
   const selection = selectHosts(project.config, { hosts: globals.hosts, roles: globals.roles, primary: globals.primary });
-  const secrets = await project.secrets();
-  checkSecretReferences(project.config, secrets);
+  const loaded = await project.secrets();
+  // A dry run only shows the plan: an undefined secret is a warning there, an error otherwise.
+  if (!options.dryRun) checkSecretReferences(project.config, loaded);
+  const secrets = options.dryRun ? allowUndefinedSecrets(project.config, loaded, (line) => io.err(line)) : loaded;
   const declared = options.version;
   const version = () => declared ?? project.version();
   const lockVersion = () => (declared ? configuredVersionOr(project, declared) : project.version());

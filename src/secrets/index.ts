@@ -11,4 +11,5 @@ export { lookupAdapter, ADAPTER_NAMES } from './adapters/index.ts';
 export type { CliCall, CliRunner, SecretsAdapter } from './adapters/index.ts';
 export { redactValues, REDACTED } from './redact.ts';
 export { shellEscape, shellSplit } from './shellwords.ts';
-export { checkSecretReferences } from './check.ts';
+export { checkSecretReferences, allowUndefinedSecrets, undefinedSecrets, secretsSource, MISSING_SECRET } from './check.ts';
+export type { UndefinedSecret } from './check.ts';

@@ -1,20 +1,28 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { configurationReference, deployJsonSchema, envFor, type Config, type Credential, type RegistryConfig } from '../../config/index.ts';
-import { checkSecretReferences, type Secrets } from '../../secrets/index.ts';
+import { isUserError } from '../../errors.ts';
+import { allowUndefinedSecrets, checkSecretReferences, MISSING_SECRET, undefinedSecrets, type Secrets } from '../../secrets/index.ts';
 import { globalOptions } from '../options.ts';
 import { loadProject } from '../project.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
 const REDACTED = '[REDACTED]';
 
+export interface ConfigViewSecrets {
+  /** Given with --reveal: the values to show. */
+  reveal?: Secrets;
+  /** Secrets no secrets file defines: shown as MISSING_SECRET, never as a value or as redacted. */
+  missing?: ReadonlySet<string>;
+}
+
 // The resolved configuration as `kamal config` shows it, plus each role's env per host. Secret
 // values appear only with --reveal.
-export function configView(config: Config, version: string, secrets?: Secrets): Record<string, unknown> {
-  const secretValue = (name: string) => (secrets ? secrets.get(name) : REDACTED);
+export function configView(config: Config, version: string, { reveal, missing }: ConfigViewSecrets = {}): Record<string, unknown> {
+  const secretValue = (name: string) => (missing?.has(name) ? MISSING_SECRET : reveal ? reveal.get(name) : REDACTED);
   const credential = (c: Credential) => ('value' in c ? c.value : secretValue(c.secret));
   // A password written straight into deploy.yml is still a password: shown only with --reveal.
-  const password = (c: Credential) => ('value' in c ? (secrets ? c.value : REDACTED) : secretValue(c.secret));
+  const password = (c: Credential) => ('value' in c ? (reveal ? c.value : REDACTED) : secretValue(c.secret));
   const registryView = (r: RegistryConfig) => ({ server: r.server, username: credential(r.username), password: password(r.password) });
   return {
     service: config.service,
@@ -60,9 +68,14 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .option('--reveal', 'Show secret values')
     .action(async (options: { reveal?: boolean }, command: Command) => {
       const project = loadProject(globalOptions(command), ctx.io);
+      const warn = (line: string) => ctx.io.err(line);
       const secrets = await project.secrets();
-      checkSecretReferences(project.config, secrets);
-      const view = configView(project.config, project.version(), options.reveal ? secrets : undefined);
+      // Showing the config needs no secret values: an undefined one is a warning, unless asked
+      // to reveal the values.
+      if (options.reveal) checkSecretReferences(project.config, secrets);
+      else allowUndefinedSecrets(project.config, secrets, warn);
+      const missing = new Set(undefinedSecrets(project.config, secrets).map((m) => m.secret));
+      const view = configView(project.config, versionOrMissing(() => project.version(), warn), { reveal: options.reveal ? secrets : undefined, missing });
       ctx.io.out(stringify(JSON.parse(JSON.stringify(view))));
     });
 
@@ -80,6 +93,18 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
 }
 
 export const SEXTANT_VERSION = '0.1.0';
+
+// No version yet (a folder without git commits, no --version or VERSION) is no reason to hide the
+// config: it is shown as missing, with the reason as a warning.
+function versionOrMissing(version: () => string, warn: (line: string) => void): string {
+  try {
+    return version();
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    warn(`WARNING: version: ${error.message} (shown as ${MISSING_SECRET}; set --version or VERSION, or commit)`);
+    return MISSING_SECRET;
+  }
+}
 
 // The reference rows for one top-level key (e.g. `proxy` gives `proxy`, `proxy/ssl`, …), under
 // the table header; the whole reference without a section.

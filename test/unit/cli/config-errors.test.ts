@@ -51,11 +51,11 @@ builder:
   arch: amd64
 `;
 
-test('a secret the config names but no secrets file defines: exit 1, naming the file and every key path', async () => {
+test('config --reveal, with a secret the config names but no secrets file defines: exit 1, naming the file and every key path', async () => {
   const project = tempProject({ 'config/deploy.yml': VALID, [SECRETS]: 'KAMAL_REGISTRY_PASSWORD=pw\n' });
   try {
     const io = captureIO(project.dir, { VERSION: 'v1' });
-    assert.is(await runCli(['config'], io), 1);
+    assert.is(await runCli(['config', '--reveal'], io), 1);
     assert.match(io.stderr, 'config/deploy.yml: 2 errors');
     assert.match(io.stderr, "env/secret/0: secret 'MAIN_DB_PASSWORD' is not defined in .kamal/secrets");
     assert.match(io.stderr, "servers/workers/env/secret/0: secret 'WORKER_TOKEN' is not defined in .kamal/secrets");
@@ -64,11 +64,11 @@ test('a secret the config names but no secrets file defines: exit 1, naming the 
   }
 });
 
-test('no secrets file at all is reported as such', async () => {
+test('config --reveal: no secrets file at all is reported as such', async () => {
   const project = tempProject({ 'config/deploy.yml': VALID });
   try {
     const io = captureIO(project.dir, { VERSION: 'v1' });
-    assert.is(await runCli(['config'], io), 1);
+    assert.is(await runCli(['config', '--reveal'], io), 1);
     assert.match(io.stderr, "registry/password: secret 'KAMAL_REGISTRY_PASSWORD' is not defined in no secrets file");
   } finally {
     project.cleanup();

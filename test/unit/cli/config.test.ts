@@ -164,12 +164,13 @@ test('-d merges the destination file; --version and $VERSION pick the version', 
   }
 });
 
-test('outside a git repository without a version, the error says why', async () => {
+test('outside a git repository without a version, the config is still shown and the warning says why', async () => {
   const project = tempProject(files);
   try {
     const io = captureIO(project.dir, {});
-    assert.is(await runCli(['config'], io), 1);
-    assert.match(io.stderr, "Can't use commit hash as version, no git repository found in");
+    assert.is(await runCli(['config'], io), 0, io.stderr);
+    assert.is(parse(io.stdout).version, '[MISSING]');
+    assert.match(io.stderr, "WARNING: version: Can't use commit hash as version, no git repository found in");
   } finally {
     project.cleanup();
   }
