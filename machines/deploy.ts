@@ -1,17 +1,32 @@
-import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { and, assertEvent, assign, emit, enqueueActions, fromPromise, raise, setup } from 'xstate';
+import type { DeployEmitted } from './events.ts';
 import { hostMachine, type HostReport } from './host.ts';
 import type { DeployPlan, HookName, HostStage, Stage, StepFailure } from './plan.ts';
-import { failureKind, failureMessage, sleepUntil } from './retry.ts';
+import { failureKind, failureMessage, readClock, sleepUntil, type ClockReading } from './retry.ts';
 
-// One deployment (setup, deploy, redeploy or rollback). It spawns a child actor per server and
-// walks the plan's stages in order; a server stage sends RUN to the hosts it concerns and waits
-// for all of them, as Kamal does. Any failure goes to `failing`, which releases the deploy lock
-// if this run took it, and ends in `failed`.
+// One deployment (setup, deploy, redeploy, rollback or app boot). It spawns a child actor per
+// server and walks its chart, which lists the stages in Kamal's order:
+//
+//   build → preConnect → pull → prepare → lock → locked → unlock → postDeploy
+//   locked: bootstrap → dockerSetup → build → pull → checkRollback → preDeploy → network → proxy
+//           → accessories → stopStale → assets → boot → tagLatest → prune → postDeploy
+//
+// Which stages a command runs is the plan's list (`plan.stages`, tested data in
+// src/engine/plan.ts). A stage of the chart runs when it is the plan's next one and is skipped
+// otherwise, so build, pull and postDeploy can sit both before and under the lock (setup builds
+// under the lock; deploy before it). A server stage sends RUN to the hosts the plan names for it
+// and waits for all of them, as Kamal's `on(hosts)` does. A failed stage raises STAGE.FAILED:
+// inside `locked` that releases the lock this run took, elsewhere the run just fails.
 
 export interface HookInput {
   name: HookName;
   hosts: string[];
-  // Whether this run holds the deploy lock when the hook runs (KAMAL_LOCK).
+  // Whether the run is under the deploy lock when the hook runs (KAMAL_LOCK).
+  lock: boolean;
+}
+
+export interface AccessoriesInput {
+  // Whether the run holds the deploy lock (so the accessory operation takes none itself).
   lock: boolean;
 }
 
@@ -22,24 +37,18 @@ export interface DeployOutput {
 
 interface DeployContext {
   plan: DeployPlan;
+  // The plan's next stage (an index into plan.stages).
   stageIndex: number;
   pending: string[];
   failures: StepFailure[];
   barrier: 'pending' | 'open' | 'closed';
   groupIndex: number;
-  lockHeld: boolean;
   waitUntil?: number;
 }
 
-type DeployEvent = HostReport;
+type DeployEvent = HostReport | { type: 'STAGE.FAILED' };
 
-const hookOfStage: Partial<Record<Stage, HookName>> = {
-  preConnect: 'pre-connect',
-  preDeploy: 'pre-deploy',
-  dockerSetup: 'docker-setup',
-  postDeployLocked: 'post-deploy',
-  postDeploy: 'post-deploy',
-};
+const group = (context: DeployContext): string[] => context.plan.bootGroups[context.groupIndex] ?? [];
 
 const deploySetup = setup({
   types: {
@@ -47,6 +56,7 @@ const deploySetup = setup({
     context: {} as DeployContext,
     events: {} as DeployEvent,
     output: {} as DeployOutput,
+    emitted: {} as DeployEmitted,
   },
   actors: {
     host: hostMachine,
@@ -57,16 +67,22 @@ const deploySetup = setup({
       throw new Error('hook is provided by the engine');
     }),
     // setup's `accessory boot all`, run as one operation across the accessories' hosts.
-    accessories: fromPromise<void, void>(async () => {
+    accessories: fromPromise<void, AccessoriesInput>(async () => {
       throw new Error('accessories is provided by the engine');
     }),
+    readClock,
     sleepUntil,
   },
   guards: {
+    // The one guard that skips a stage of the chart: the plan does not run it here.
+    notPlannedHere: ({ context }, params: { stage: Stage }) => context.plan.stages[context.stageIndex] !== params.stage,
     allReported: ({ context }) => context.pending.length === 0,
     anyFailed: ({ context }) => context.failures.length > 0,
-    lockHeld: ({ context }) => context.lockHeld,
     allGroupsBooted: ({ context }) => context.groupIndex >= context.plan.bootGroups.length,
+    bootWaits: ({ context }) => (context.plan.bootWaitSeconds ?? 0) > 0,
+    // A run that inherited the lock (KAMAL_LOCK=true) leaves it to its parent.
+    tookLock: ({ context }) => context.plan.stages.includes('lock'),
+    planWalked: ({ context }) => context.stageIndex >= context.plan.stages.length,
   },
   actions: {
     spawnHosts: enqueueActions(({ context, enqueue }) => {
@@ -83,97 +99,163 @@ const deploySetup = setup({
         });
       }
     }),
-    advance: assign({ stageIndex: ({ context }) => context.stageIndex + 1 }),
-    hostReported: assign({
-      pending: ({ context, event }) => context.pending.filter((host) => host !== (event as { host: string }).host),
+    startStage: enqueueActions(({ context, enqueue }, params: { stage: Stage }) => {
+      enqueue.assign({ stageIndex: context.stageIndex + 1 });
+      enqueue.emit({ type: 'stage.started', stage: params.stage });
     }),
-    recordHostFailure: assign({
-      failures: ({ context, event }) => [...context.failures, (event as Extract<HostReport, { type: 'HOST.FAILED' }>).failure],
+    finishStage: emit((_, params: { stage: Stage; ok: boolean }) => ({ type: 'stage.finished' as const, stage: params.stage, ok: params.ok })),
+    failStage: raise({ type: 'STAGE.FAILED' }),
+    // RUN to the hosts the plan names for the stage (BOOT to the boot group's); all must report.
+    runOnHosts: enqueueActions(({ context, enqueue }, params: { stage: HostStage }) => {
+      const hosts = context.plan.stageHosts[params.stage] ?? [];
+      enqueue.assign({ pending: hosts });
+      for (const host of hosts) enqueue.sendTo(host, { type: 'RUN', stage: params.stage });
     }),
-    recordLocalFailure: assign(({ context, event }, params: { stage: string }) => {
-      const error = (event as { error?: unknown }).error;
-      return { failures: [...context.failures, { stage: params.stage, kind: failureKind(error), message: failureMessage(error) }] };
+    bootGroup: enqueueActions(({ context, enqueue }) => {
+      const hosts = group(context);
+      enqueue.assign({ pending: hosts });
+      for (const host of hosts) enqueue.sendTo(host, { type: 'BOOT' });
     }),
-    noteLockTaken: assign({ lockHeld: true }),
-    noteLockReleased: assign({ lockHeld: false }),
-    openBarrier: enqueueActions(({ context, enqueue }) => {
+    hostReported: assign(({ context, event }) => {
+      assertEvent(event, ['HOST.DONE', 'HOST.FAILED']);
+      return { pending: context.pending.filter((host) => host !== event.host) };
+    }),
+    recordHostFailure: assign(({ context, event }) => {
+      assertEvent(event, 'HOST.FAILED');
+      return { failures: [...context.failures, event.failure] };
+    }),
+    recordLocalFailure: assign(({ context }, params: { stage: string; error: unknown }) => ({
+      failures: [...context.failures, { stage: params.stage, kind: failureKind(params.error), message: failureMessage(params.error) }],
+    })),
+    recordUnwalkedStages: assign(({ context }) => ({
+      failures: [
+        ...context.failures,
+        {
+          stage: 'plan',
+          kind: 'permanent' as const,
+          message: `The plan's stages ${context.plan.stages.slice(context.stageIndex).join(', ')} are not in the deployment's order`,
+        },
+      ],
+    })),
+    lockAcquired: emit(({ event }) => {
+      assertEvent(event, 'HOST.DONE');
+      return { type: 'lock.acquired' as const, host: event.host };
+    }),
+    lockReleased: emit(({ event }) => {
+      assertEvent(event, 'HOST.DONE');
+      return { type: 'lock.released' as const, host: event.host };
+    }),
+    openBarrier: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'BARRIER.OPEN');
       if (context.barrier !== 'pending') return;
       enqueue.assign({ barrier: 'open' });
+      enqueue.emit({ type: 'barrier.opened', host: event.host });
       for (const host of context.plan.hosts) enqueue.sendTo(host, { type: 'BARRIER.OPENED' });
     }),
-    closeBarrier: enqueueActions(({ context, enqueue }) => {
+    closeBarrier: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'BARRIER.CLOSE');
       if (context.barrier !== 'pending') return;
       enqueue.assign({ barrier: 'closed' });
+      enqueue.emit({ type: 'barrier.closed', host: event.host });
       for (const host of context.plan.hosts) enqueue.sendTo(host, { type: 'BARRIER.CLOSED' });
     }),
+    startBoot: assign({ groupIndex: 0 }),
+    nextGroup: assign({ groupIndex: ({ context }) => context.groupIndex + 1 }),
+    setBootWait: assign(({ context }, params: { clock: ClockReading }) => ({
+      waitUntil: params.clock.now + (context.plan.bootWaitSeconds ?? 0) * 1000,
+    })),
   },
 });
 
-const currentStage = (context: DeployContext): Stage | undefined => context.plan.stages[context.stageIndex];
-
-const group = (context: DeployContext): string[] => context.plan.bootGroups[context.groupIndex] ?? [];
-
-type DeployAction = 'advance' | 'noteLockTaken' | 'noteLockReleased';
-
-// Sends one event to each of some hosts and waits until every one has reported; any failure then
-// goes to `failing`, as a failed `on(hosts)` block does in Kamal.
-function awaitingHosts(
-  hosts: (context: DeployContext) => string[],
-  event: { type: 'RUN'; stage: HostStage } | { type: 'BOOT' },
-  done: { target: string; actions?: DeployAction[] },
-) {
+// Every stage: `check` skips it when the plan does not run it here; otherwise it starts. Its
+// `failed` state raises STAGE.FAILED, which the enclosing state turns into the failure path.
+function gate(stage: Stage, next: string, first: string, also: Array<'startBoot'> = []) {
   return deploySetup.createStateConfig({
-    entry: enqueueActions(({ context, enqueue }) => {
-      const list = hosts(context);
-      enqueue.assign({ pending: list });
-      for (const host of list) enqueue.sendTo(host, event);
-    }),
-    on: {
-      'HOST.DONE': { actions: 'hostReported' },
-      'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
-    },
+    description: `Runs ${stage} if it is the plan's next stage, else goes on to the next stage of the chart`,
     always: [
-      { guard: and(['allReported', 'anyFailed']), target: '#deploy.failing' },
-      { guard: 'allReported', target: done.target, actions: done.actions ?? [] },
+      { guard: { type: 'notPlannedHere', params: { stage } }, target: next },
+      { target: first, actions: [{ type: 'startStage', params: { stage } }, ...also] },
     ],
   });
 }
 
-// A server stage: RUN goes to each host the plan names for it.
-function hostStageState(stage: HostStage) {
-  const lockActions: DeployAction[] = stage === 'lock' ? ['noteLockTaken'] : stage === 'unlock' ? ['noteLockReleased'] : [];
-  return awaitingHosts((context) => context.plan.stageHosts[stage] ?? [], { type: 'RUN', stage }, {
-    target: '#deploy.dispatch',
-    actions: ['advance', ...lockActions],
+function failedState(stage: Stage) {
+  return deploySetup.createStateConfig({
+    description: 'The stage failed: STAGE.FAILED goes to the enclosing failure path',
+    entry: [{ type: 'finishStage', params: { stage, ok: false } }, 'failStage'],
   });
 }
 
-// pre-app-boot / post-app-boot around one boot group, with the group's hosts in KAMAL_HOSTS.
-function groupHookState(name: 'pre-app-boot' | 'post-app-boot', next: string) {
+// A server stage: RUN goes to each host the plan names for it, and every host must report.
+function hostStage(stage: HostStage, description: string, next: string, onHostDone: Array<'lockAcquired' | 'lockReleased'> = []) {
   return deploySetup.createStateConfig({
-    invoke: {
-      src: 'hook',
-      input: ({ context }) => ({ name, hosts: group(context), lock: context.lockHeld }),
-      onDone: next,
-      onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage: name } } },
+    description,
+    initial: 'check',
+    states: {
+      check: gate(stage, next, 'running'),
+      running: {
+        description: 'RUN went to the stage\'s hosts; waits until every one has reported',
+        entry: { type: 'runOnHosts', params: { stage } },
+        on: {
+          'HOST.DONE': { actions: ['hostReported', ...onHostDone] },
+          'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
+        },
+        always: [
+          { guard: and(['allReported', 'anyFailed']), target: 'failed' },
+          { guard: 'allReported', target: next, actions: { type: 'finishStage', params: { stage, ok: true } } },
+        ],
+      },
+      failed: failedState(stage),
     },
   });
 }
 
-function hookStageState(stage: Stage) {
+// A hook run locally, with every host in KAMAL_HOSTS.
+function hookStage(stage: Stage, hook: HookName, description: string, next: string, lock: boolean) {
   return deploySetup.createStateConfig({
-    invoke: {
-      src: 'hook',
-      input: ({ context }) => ({ name: hookOfStage[stage] as HookName, hosts: context.plan.hosts, lock: context.lockHeld }),
-      onDone: { target: '#deploy.dispatch', actions: 'advance' },
-      onError: { target: '#deploy.failing', actions: { type: 'recordLocalFailure', params: { stage } } },
+    description,
+    initial: 'check',
+    states: {
+      check: gate(stage, next, 'running'),
+      running: {
+        description: `Runs the ${hook} hook`,
+        invoke: {
+          src: 'hook',
+          input: ({ context }) => ({ name: hook, hosts: context.plan.hosts, lock }),
+          onDone: { target: next, actions: { type: 'finishStage', params: { stage, ok: true } } },
+          onError: { target: 'failed', actions: { type: 'recordLocalFailure', params: ({ event }) => ({ stage, error: event.error }) } },
+        },
+      },
+      failed: failedState(stage),
     },
   });
 }
 
+function buildStage(description: string, next: string) {
+  return deploySetup.createStateConfig({
+    description,
+    initial: 'check',
+    states: {
+      check: gate('build', next, 'running'),
+      running: {
+        description: 'Builds the image and pushes it to the registry (pre-build hook, buildx)',
+        invoke: {
+          src: 'build',
+          input: ({ context }) => ({ version: context.plan.version }),
+          onDone: { target: next, actions: { type: 'finishStage', params: { stage: 'build', ok: true } } },
+          onError: { target: 'failed', actions: { type: 'recordLocalFailure', params: ({ event }) => ({ stage: 'build', error: event.error }) } },
+        },
+      },
+      failed: failedState('build'),
+    },
+  });
+}
+
+const L = '#deploy.locked';
 
 export const deployMachine = deploySetup.createMachine({
   id: 'deploy',
+  description: "A deployment: the plan's stages in Kamal's order, one host actor per server",
   context: ({ input }) => ({
     plan: input,
     stageIndex: 0,
@@ -181,111 +263,162 @@ export const deployMachine = deploySetup.createMachine({
     failures: [],
     barrier: 'pending',
     groupIndex: 0,
-    lockHeld: false,
   }),
   entry: 'spawnHosts',
-  initial: 'dispatch',
+  initial: 'build',
   output: ({ context }) => ({ ok: context.failures.length === 0, failures: context.failures }),
   on: {
     'BARRIER.OPEN': { actions: 'openBarrier' },
     'BARRIER.CLOSE': { actions: 'closeBarrier' },
+    // A stage failed outside the lock: nothing to give back.
+    'STAGE.FAILED': '.failed',
   },
   states: {
-    dispatch: {
-      always: [
-        { guard: ({ context }) => currentStage(context) === undefined, target: 'succeeded' },
-        { guard: ({ context }) => currentStage(context) === 'build', target: 'build' },
-        { guard: ({ context }) => currentStage(context) === 'preConnect', target: 'preConnect' },
-        { guard: ({ context }) => currentStage(context) === 'pull', target: 'pull' },
-        { guard: ({ context }) => currentStage(context) === 'prepare', target: 'prepare' },
-        { guard: ({ context }) => currentStage(context) === 'lock', target: 'lock' },
-        { guard: ({ context }) => currentStage(context) === 'bootstrap', target: 'bootstrap' },
-        { guard: ({ context }) => currentStage(context) === 'dockerSetup', target: 'dockerSetup' },
-        { guard: ({ context }) => currentStage(context) === 'checkRollback', target: 'checkRollback' },
-        { guard: ({ context }) => currentStage(context) === 'preDeploy', target: 'preDeploy' },
-        { guard: ({ context }) => currentStage(context) === 'network', target: 'network' },
-        { guard: ({ context }) => currentStage(context) === 'proxy', target: 'proxy' },
-        { guard: ({ context }) => currentStage(context) === 'accessories', target: 'accessories' },
-        { guard: ({ context }) => currentStage(context) === 'stale', target: 'stale' },
-        { guard: ({ context }) => currentStage(context) === 'assets', target: 'assets' },
-        { guard: ({ context }) => currentStage(context) === 'boot', target: 'boot' },
-        { guard: ({ context }) => currentStage(context) === 'tagLatest', target: 'tagLatest' },
-        { guard: ({ context }) => currentStage(context) === 'prune', target: 'prune' },
-        { guard: ({ context }) => currentStage(context) === 'postDeployLocked', target: 'postDeployLocked' },
-        { guard: ({ context }) => currentStage(context) === 'unlock', target: 'unlock' },
-        { guard: ({ context }) => currentStage(context) === 'postDeploy', target: 'postDeploy' },
-      ],
-    },
-    build: {
-      invoke: {
-        src: 'build',
-        input: ({ context }) => ({ version: context.plan.version }),
-        onDone: { target: 'dispatch', actions: 'advance' },
-        onError: { target: 'failing', actions: { type: 'recordLocalFailure', params: { stage: 'build' } } },
-      },
-    },
-    preConnect: hookStageState('preConnect'),
-    pull: hostStageState('pull'),
-    prepare: hostStageState('prepare'),
-    lock: hostStageState('lock'),
-    bootstrap: hostStageState('bootstrap'),
-    dockerSetup: hookStageState('dockerSetup'),
-    checkRollback: hostStageState('checkRollback'),
-    preDeploy: hookStageState('preDeploy'),
-    network: hostStageState('network'),
-    proxy: hostStageState('proxy'),
-    accessories: {
-      invoke: {
-        src: 'accessories',
-        onDone: { target: 'dispatch', actions: 'advance' },
-        onError: { target: 'failing', actions: { type: 'recordLocalFailure', params: { stage: 'accessories' } } },
-      },
-    },
-    stale: hostStageState('stale'),
-    assets: hostStageState('assets'),
-    boot: {
-      entry: assign({ groupIndex: 0 }),
-      initial: 'nextGroup',
+    build: buildStage('Builds and pushes the image before anything goes to a server (deploy, redeploy)', '#deploy.preConnect'),
+    preConnect: hookStage('preConnect', 'pre-connect', 'The pre-connect hook, before the first command goes to a server', '#deploy.pull', false),
+    pull: hostStage('pull', 'Every app host pulls the new image (deploy, redeploy)', '#deploy.prepare'),
+    prepare: hostStage('prepare', 'Makes sure the run directory (.kamal) exists on every host, for the lock', '#deploy.lock'),
+    lock: hostStage('lock', 'Takes the deploy lock on the primary host', L, ['lockAcquired']),
+    locked: {
+      description:
+        'Everything done under the deploy lock. STAGE.FAILED in here goes to releasingLock, so a failed run gives back the lock it took (with KAMAL_LOCK=true the lock is the parent\'s, and stays)',
+      initial: 'bootstrap',
+      on: { 'STAGE.FAILED': '#deploy.releasingLock' },
+      onDone: '#deploy.unlock',
       states: {
-        nextGroup: {
-          always: [{ guard: 'allGroupsBooted', target: '#deploy.dispatch', actions: 'advance' }, { target: 'preAppBoot' }],
-        },
-        preAppBoot: groupHookState('pre-app-boot', 'booting'),
-        booting: awaitingHosts(group, { type: 'BOOT' }, { target: 'postAppBoot' }),
-        postAppBoot: groupHookState('post-app-boot', 'bootWait'),
-        // boot.wait seconds after every group, the last one included, as Kamal does.
-        bootWait: {
-          entry: assign({ waitUntil: ({ context }) => Date.now() + (context.plan.bootWaitSeconds ?? 0) * 1000 }),
-          invoke: {
-            src: 'sleepUntil',
-            input: ({ context }) => ({ until: context.waitUntil ?? 0 }),
-            onDone: { target: 'nextGroup', actions: assign({ groupIndex: ({ context }) => context.groupIndex + 1 }) },
+        bootstrap: hostStage('bootstrap', 'Installs Docker where it is missing and can be installed (setup)', `${L}.dockerSetup`),
+        dockerSetup: hookStage('dockerSetup', 'docker-setup', 'The docker-setup hook (setup)', `${L}.build`, true),
+        build: buildStage('Builds and pushes the image under the lock (setup)', `${L}.pull`),
+        pull: hostStage('pull', 'Every app host pulls the new image (setup)', `${L}.checkRollback`),
+        checkRollback: hostStage('checkRollback', 'Checks that the rollback version exists as a container on every app host (rollback)', `${L}.preDeploy`),
+        preDeploy: hookStage('preDeploy', 'pre-deploy', 'The pre-deploy hook', `${L}.network`, true),
+        network: hostStage('network', 'Creates the kamal docker network where it is missing', `${L}.proxy`),
+        proxy: hostStage('proxy', 'Boots kamal-proxy on the proxy hosts (or checks its version)', `${L}.accessories`),
+        accessories: {
+          description: "Boots every accessory (setup's accessory boot all)",
+          initial: 'check',
+          states: {
+            check: gate('accessories', `${L}.stopStale`, 'running'),
+            running: {
+              description: 'Runs the accessory boot operation across the accessories\' hosts',
+              invoke: {
+                src: 'accessories',
+                input: { lock: true },
+                onDone: { target: `${L}.stopStale`, actions: { type: 'finishStage', params: { stage: 'accessories', ok: true } } },
+                onError: {
+                  target: 'failed',
+                  actions: { type: 'recordLocalFailure', params: ({ event }) => ({ stage: 'accessories', error: event.error }) },
+                },
+              },
+            },
+            failed: failedState('accessories'),
           },
         },
+        stopStale: hostStage('stopStale', 'Stops containers of this version left running under another name (Kamal\'s stale containers)', `${L}.assets`),
+        assets: hostStage('assets', 'Extracts the asset directories of roles with asset_path', `${L}.boot`),
+        boot: {
+          description: "Boots the app group by group (boot.limit): pre-app-boot, every role on the group's hosts, post-app-boot, boot.wait",
+          initial: 'check',
+          states: {
+            check: gate('boot', `${L}.tagLatest`, 'nextGroup', ['startBoot']),
+            nextGroup: {
+              description: 'Picks the next boot group, or ends the stage when every group has booted',
+              always: [
+                { guard: 'allGroupsBooted', target: `${L}.tagLatest`, actions: { type: 'finishStage', params: { stage: 'boot', ok: true } } },
+                { target: 'preAppBoot' },
+              ],
+            },
+            preAppBoot: {
+              description: "The pre-app-boot hook, with the group's hosts",
+              invoke: {
+                src: 'hook',
+                input: ({ context }) => ({ name: 'pre-app-boot', hosts: group(context), lock: true }),
+                onDone: 'booting',
+                onError: { target: 'failed', actions: { type: 'recordLocalFailure', params: ({ event }) => ({ stage: 'pre-app-boot', error: event.error }) } },
+              },
+            },
+            booting: {
+              description: "BOOT went to the group's hosts (they swap their roles; the primary role opens the barrier); waits for every one",
+              entry: 'bootGroup',
+              on: {
+                'HOST.DONE': { actions: 'hostReported' },
+                'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
+              },
+              always: [
+                { guard: and(['allReported', 'anyFailed']), target: 'failed' },
+                { guard: 'allReported', target: 'postAppBoot' },
+              ],
+            },
+            postAppBoot: {
+              description: "The post-app-boot hook, with the group's hosts",
+              invoke: {
+                src: 'hook',
+                input: ({ context }) => ({ name: 'post-app-boot', hosts: group(context), lock: true }),
+                onDone: [{ guard: 'bootWaits', target: 'bootWait' }, { target: 'nextGroup', actions: 'nextGroup' }],
+                onError: { target: 'failed', actions: { type: 'recordLocalFailure', params: ({ event }) => ({ stage: 'post-app-boot', error: event.error }) } },
+              },
+            },
+            // boot.wait seconds after every group, the last one included, as Kamal does.
+            bootWait: {
+              description: 'Waits boot.wait seconds after the group, until a deadline kept in context',
+              initial: 'scheduling',
+              states: {
+                scheduling: {
+                  description: 'Reads the clock and sets the deadline',
+                  invoke: {
+                    src: 'readClock',
+                    onDone: { target: 'waiting', actions: { type: 'setBootWait', params: ({ event }) => ({ clock: event.output }) } },
+                  },
+                },
+                waiting: {
+                  description: 'Sleeps until the deadline',
+                  invoke: {
+                    src: 'sleepUntil',
+                    input: ({ context }) => ({ until: context.waitUntil ?? 0 }),
+                    onDone: { target: `${L}.boot.nextGroup`, actions: 'nextGroup' },
+                  },
+                },
+              },
+            },
+            failed: failedState('boot'),
+          },
+        },
+        tagLatest: hostStage('tagLatest', 'Tags the new image as latest on every app host', `${L}.prune`),
+        prune: hostStage('prune', 'Prunes old containers and images', `${L}.postDeploy`),
+        postDeploy: hookStage('postDeploy', 'post-deploy', 'The post-deploy hook under the lock (setup)', `${L}.done`, true),
+        done: {
+          type: 'final',
+          description: 'Every stage under the lock has run; the lock is released next',
+        },
       },
     },
-    tagLatest: hostStageState('tagLatest'),
-    prune: hostStageState('prune'),
-    postDeployLocked: hookStageState('postDeployLocked'),
-    unlock: hostStageState('unlock'),
-    postDeploy: hookStageState('postDeploy'),
-    failing: {
-      always: [{ guard: 'lockHeld', target: 'releasingLock' }, { target: 'failed' }],
+    unlock: hostStage('unlock', 'Releases the deploy lock', '#deploy.postDeploy', ['lockReleased']),
+    postDeploy: hookStage('postDeploy', 'post-deploy', 'The post-deploy hook, after the lock is released', '#deploy.finished', false),
+    finished: {
+      description: 'The end of the chart: succeeded, unless the plan listed a stage the chart could not run in its order',
+      always: [{ guard: 'planWalked', target: 'succeeded' }, { target: 'failed', actions: 'recordUnwalkedStages' }],
     },
-    // Whatever failed, a lock this run took is given back.
+    // Whatever failed under the lock, a lock this run took is given back.
     releasingLock: {
-      entry: enqueueActions(({ context, enqueue }) => {
-        const hosts = context.plan.stageHosts.unlock ?? [];
-        enqueue.assign({ pending: hosts });
-        for (const host of hosts) enqueue.sendTo(host, { type: 'RUN', stage: 'unlock' });
-      }),
-      on: {
-        'HOST.DONE': { actions: 'hostReported' },
-        'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
+      description: 'A stage failed under the lock: releases the lock this run took, then fails',
+      initial: 'check',
+      states: {
+        check: {
+          description: 'A lock inherited from a parent (KAMAL_LOCK=true) is left to it',
+          always: [{ guard: 'tookLock', target: 'running' }, { target: '#deploy.failed' }],
+        },
+        running: {
+          description: 'RUN unlock went to the lock host; waits for it',
+          entry: { type: 'runOnHosts', params: { stage: 'unlock' } },
+          on: {
+            'HOST.DONE': { actions: ['hostReported', 'lockReleased'] },
+            'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
+          },
+          always: { guard: 'allReported', target: '#deploy.failed' },
+        },
       },
-      always: { guard: 'allReported', target: 'failed', actions: 'noteLockReleased' },
     },
-    succeeded: { type: 'final' },
-    failed: { type: 'final' },
+    succeeded: { type: 'final', description: 'Every planned stage ran' },
+    failed: { type: 'final', description: 'A stage failed; the failures are the output' },
   },
 });

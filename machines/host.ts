@@ -1,12 +1,14 @@
-import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, fromPromise, sendParent, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import type { HostEmitted } from './events.ts';
 import type { HostStage, RetryPolicy, RolePlan, StepFailure } from './plan.ts';
-import { canRetry, failureKind, failureMessage, firstAttempt, nextAttempt, sleepUntil } from './retry.ts';
-import { roleSwapMachine, type Barrier, type RoleSwapOutput } from './role-swap.ts';
+import { canRetry, failureKind, failureMessage, firstAttempt, nextAttempt, readClock, sleepUntil, type ClockReading } from './retry.ts';
+import { roleSwapMachine, type Barrier, type BarrierEvent, type RoleSwapOutput, type RoleSwapReport } from './role-swap.ts';
 
 // One server's share of a deployment. The deployment sends it one stage at a time (RUN) and
-// waits for every host to report back, as Kamal waits for all hosts of an `on(hosts)` block.
-// Each stage is a named state with explicit retry states; `boot` swaps the host's roles one after
-// another and relays the primary-role barrier between the deployment and the role swaps.
+// waits for every host to report back, as Kamal waits for all hosts of an `on(hosts)` block; the
+// order of the stages is the deployment's. `boot` swaps the host's roles one after another, each
+// in a role-swap child named after its role, and relays the primary-role barrier between the
+// deployment and the role swaps.
 
 export interface HostStepInput {
   host: string;
@@ -24,19 +26,16 @@ export interface HostInput {
 }
 
 interface HostContext extends HostInput {
-  stage?: HostStage | 'boot';
+  // The server stage being run (set by RUN).
+  stage?: HostStage;
   attempt: number;
   retryAt?: number;
+  retryReason?: string;
   roleIndex: number;
   barrier: Barrier;
-  failure?: StepFailure;
 }
 
-export type HostEvent =
-  | { type: 'RUN'; stage: HostStage }
-  | { type: 'BOOT' }
-  | { type: 'BARRIER.OPENED' }
-  | { type: 'BARRIER.CLOSED' };
+export type HostEvent = { type: 'RUN'; stage: HostStage } | { type: 'BOOT' } | BarrierEvent | RoleSwapReport;
 
 // What a host tells its deployment.
 export type HostReport =
@@ -45,154 +44,201 @@ export type HostReport =
   | { type: 'BARRIER.OPEN'; host: string }
   | { type: 'BARRIER.CLOSE'; host: string };
 
+// The stage a RUN asked for; the `stage` state is only entered through RUN, so it is always set.
+function runningStage(context: HostContext): HostStage {
+  if (context.stage === undefined) throw new Error(`host ${context.host}: no stage to run`);
+  return context.stage;
+}
+
+function currentRole(context: HostContext): RolePlan {
+  const role = context.roles[context.roleIndex];
+  if (role === undefined) throw new Error(`host ${context.host}: no role at index ${context.roleIndex}`);
+  return role;
+}
+
 const hostSetup = setup({
   types: {
     input: {} as HostInput,
     context: {} as HostContext,
     events: {} as HostEvent,
+    emitted: {} as HostEmitted,
   },
   actors: {
     hostStep: fromPromise<void, HostStepInput>(async () => {
       throw new Error('hostStep is provided by the engine');
     }),
     roleSwap: roleSwapMachine,
+    readClock,
     sleepUntil,
   },
   guards: {
-    canRetry,
+    canRetry: ({ context }, params: { error: unknown }) => canRetry(context, params.error),
     allRolesSwapped: ({ context }) => context.roleIndex >= context.roles.length,
-    swapSucceeded: ({ event }) => (event as unknown as { output: RoleSwapOutput }).output.ok,
+    swapSucceeded: (_, params: { output: RoleSwapOutput }) => params.output.ok,
   },
   actions: {
-    firstAttempt: assign({ ...firstAttempt, failure: undefined }),
-    scheduleRetry: assign(({ context }) => nextAttempt({ context })),
-    reportDone: sendParent(({ context }): HostReport => ({
-      type: 'HOST.DONE',
+    takeStage: assign(({ event }) => {
+      assertEvent(event, 'RUN');
+      return { stage: event.stage };
+    }),
+    firstAttempt: assign(firstAttempt),
+    announceStage: emit(({ context }) => ({ type: 'host.stage.started' as const, host: context.host, stage: runningStage(context) })),
+    announceBoot: emit(({ context }) => ({ type: 'host.stage.started' as const, host: context.host, stage: 'boot' as const })),
+    noteRetryReason: assign((_, params: { error: unknown }) => ({ retryReason: failureMessage(params.error) })),
+    scheduleRetry: assign(({ context }, params: { clock: ClockReading }) => nextAttempt(context, params.clock)),
+    announceRetry: emit(({ context }, params: { clock: ClockReading }) => ({
+      type: 'retry.scheduled' as const,
       host: context.host,
-      stage: context.stage ?? 'boot',
+      step: runningStage(context),
+      attempt: context.attempt,
+      delayMs: Math.max(0, (context.retryAt ?? params.clock.now) - params.clock.now),
+      reason: context.retryReason ?? '',
     })),
-    reportStepFailure: sendParent(({ context, event }): HostReport => {
-      const error = (event as { error?: unknown }).error;
-      return {
-        type: 'HOST.FAILED',
-        host: context.host,
-        stage: context.stage ?? 'boot',
-        failure: { host: context.host, stage: context.stage ?? 'boot', kind: failureKind(error), message: failureMessage(error) },
-      };
+    reportStageDone: enqueueActions(({ context, enqueue }) => {
+      const stage = runningStage(context);
+      enqueue.sendParent({ type: 'HOST.DONE', host: context.host, stage } satisfies HostReport);
+      enqueue.emit({ type: 'host.stage.finished', host: context.host, stage, ok: true });
     }),
-    reportSwapFailure: sendParent(({ context, event }): HostReport => {
-      const output = (event as unknown as { output: RoleSwapOutput }).output;
-      return {
-        type: 'HOST.FAILED',
-        host: context.host,
-        stage: 'boot',
-        failure: output.failure ?? { host: context.host, stage: 'boot', kind: 'permanent', message: 'role swap failed' },
-      };
+    reportStageFailure: enqueueActions(({ context, enqueue }, params: { error: unknown }) => {
+      const stage = runningStage(context);
+      const failure: StepFailure = { host: context.host, stage, kind: failureKind(params.error), message: failureMessage(params.error) };
+      enqueue.sendParent({ type: 'HOST.FAILED', host: context.host, stage, failure } satisfies HostReport);
+      enqueue.emit({ type: 'host.stage.finished', host: context.host, stage, ok: false });
     }),
-    // The first primary-role swap to finish decides the barrier for every other role.
-    reportBarrier: enqueueActions(({ context, event, enqueue }) => {
-      const role = context.roles[context.roleIndex];
-      if (role?.name !== context.primaryRole) return;
-      const ok = (event as unknown as { output: RoleSwapOutput }).output.ok;
-      enqueue.sendParent({ type: ok ? 'BARRIER.OPEN' : 'BARRIER.CLOSE', host: context.host });
+    startBoot: assign({ roleIndex: 0 }),
+    spawnRoleSwap: spawnChild('roleSwap', {
+      id: ({ context }) => currentRole(context).name,
+      input: ({ context }) => {
+        const role = currentRole(context);
+        return {
+          host: context.host,
+          role: role.name,
+          runsProxy: role.runsProxy,
+          version: context.version,
+          gatekeeper: role.name === context.primaryRole,
+          barrier: context.barrier,
+          retry: context.retry,
+        };
+      },
     }),
+    stopRoleSwap: stopChild(({ context }) => currentRole(context).name),
     nextRole: assign({ roleIndex: ({ context }) => context.roleIndex + 1 }),
-    // A role swap waiting at the barrier hears the news; at other times there is no one to tell.
-    forwardBarrier: enqueueActions(({ event, enqueue, self }) => {
-      if (self.getSnapshot().children.swap) enqueue.sendTo('swap', event as { type: 'BARRIER.OPENED' | 'BARRIER.CLOSED' });
+    reportBootDone: enqueueActions(({ context, enqueue }) => {
+      enqueue.sendParent({ type: 'HOST.DONE', host: context.host, stage: 'boot' } satisfies HostReport);
+      enqueue.emit({ type: 'host.stage.finished', host: context.host, stage: 'boot', ok: true });
     }),
+    reportBootFailure: enqueueActions(({ context, enqueue }, params: { output: RoleSwapOutput }) => {
+      const failure = params.output.failure ?? { host: context.host, stage: 'boot', kind: 'permanent', message: 'role swap failed' };
+      enqueue.sendParent({ type: 'HOST.FAILED', host: context.host, stage: 'boot', failure } satisfies HostReport);
+      enqueue.emit({ type: 'host.stage.finished', host: context.host, stage: 'boot', ok: false });
+    }),
+    noteBarrier: assign((_, params: { barrier: Barrier }) => ({ barrier: params.barrier })),
+    // The role swap waiting at the barrier hears the news from the deployment.
+    forwardBarrier: sendTo(
+      ({ context }) => currentRole(context).name,
+      (_, params: { barrier: 'open' | 'closed' }): BarrierEvent => ({ type: params.barrier === 'open' ? 'BARRIER.OPENED' : 'BARRIER.CLOSED' }),
+    ),
+    // The primary role's swap decided the barrier; the deployment tells every host.
+    relayBarrier: sendParent(({ context }, params: { open: boolean }): HostReport => ({
+      type: params.open ? 'BARRIER.OPEN' : 'BARRIER.CLOSE',
+      host: context.host,
+    })),
   },
 });
 
-function hostStepState(stage: HostStage) {
-  return hostSetup.createStateConfig({
-    entry: ['firstAttempt', assign({ stage })],
-    initial: 'running',
-    states: {
-      running: {
-        invoke: {
-          src: 'hostStep',
-          input: ({ context }) => ({ host: context.host, stage, version: context.version, attempt: context.attempt }),
-          onDone: { target: '#host.idle', actions: 'reportDone' },
-          onError: [
-            { guard: 'canRetry', target: 'backoff', actions: 'scheduleRetry' },
-            { target: '#host.idle', actions: 'reportStepFailure' },
-          ],
-        },
-      },
-      backoff: {
-        invoke: { src: 'sleepUntil', input: ({ context }) => ({ until: context.retryAt ?? 0 }), onDone: 'running' },
-      },
-    },
-  });
-}
-
 export const hostMachine = hostSetup.createMachine({
   id: 'host',
+  description: "One server's share of the deployment: runs the stages the deployment sends, then boots its roles",
   context: ({ input }) => ({ ...input, attempt: 1, roleIndex: 0, barrier: 'pending' }),
   initial: 'idle',
   on: {
-    'BARRIER.OPENED': { actions: [assign({ barrier: 'open' }), 'forwardBarrier'] },
-    'BARRIER.CLOSED': { actions: [assign({ barrier: 'closed' }), 'forwardBarrier'] },
+    'BARRIER.OPENED': { actions: { type: 'noteBarrier', params: { barrier: 'open' } } },
+    'BARRIER.CLOSED': { actions: { type: 'noteBarrier', params: { barrier: 'closed' } } },
+    'BARRIER.OPEN': { actions: { type: 'relayBarrier', params: { open: true } } },
+    'BARRIER.CLOSE': { actions: { type: 'relayBarrier', params: { open: false } } },
   },
   states: {
     idle: {
+      description: 'Waits for the deployment: RUN runs a server stage, BOOT boots the roles',
       on: {
-        RUN: [
-          { guard: ({ event }) => event.stage === 'pull', target: 'pull' },
-          { guard: ({ event }) => event.stage === 'prepare', target: 'prepare' },
-          { guard: ({ event }) => event.stage === 'lock', target: 'lock' },
-          { guard: ({ event }) => event.stage === 'bootstrap', target: 'bootstrap' },
-          { guard: ({ event }) => event.stage === 'checkRollback', target: 'checkRollback' },
-          { guard: ({ event }) => event.stage === 'network', target: 'network' },
-          { guard: ({ event }) => event.stage === 'proxy', target: 'proxy' },
-          { guard: ({ event }) => event.stage === 'stale', target: 'stale' },
-          { guard: ({ event }) => event.stage === 'assets', target: 'assets' },
-          { guard: ({ event }) => event.stage === 'tagLatest', target: 'tagLatest' },
-          { guard: ({ event }) => event.stage === 'prune', target: 'prune' },
-          { guard: ({ event }) => event.stage === 'unlock', target: 'unlock' },
-        ],
+        RUN: { target: 'stage', actions: 'takeStage' },
         BOOT: 'boot',
       },
     },
-    pull: hostStepState('pull'),
-    prepare: hostStepState('prepare'),
-    lock: hostStepState('lock'),
-    bootstrap: hostStepState('bootstrap'),
-    checkRollback: hostStepState('checkRollback'),
-    network: hostStepState('network'),
-    proxy: hostStepState('proxy'),
-    stale: hostStepState('stale'),
-    assets: hostStepState('assets'),
-    tagLatest: hostStepState('tagLatest'),
-    prune: hostStepState('prune'),
-    unlock: hostStepState('unlock'),
+    stage: {
+      description: 'Runs one server stage on this host (pull, lock, proxy, …), retrying transient failures, and reports the result',
+      entry: ['firstAttempt', 'announceStage'],
+      initial: 'running',
+      states: {
+        running: {
+          description: "Runs the stage's step on the host",
+          invoke: {
+            src: 'hostStep',
+            input: ({ context }) => ({ host: context.host, stage: runningStage(context), version: context.version, attempt: context.attempt }),
+            onDone: { target: '#host.idle', actions: 'reportStageDone' },
+            onError: [
+              {
+                guard: { type: 'canRetry', params: ({ event }) => ({ error: event.error }) },
+                target: 'scheduling',
+                actions: { type: 'noteRetryReason', params: ({ event }) => ({ error: event.error }) },
+              },
+              { target: '#host.idle', actions: { type: 'reportStageFailure', params: ({ event }) => ({ error: event.error }) } },
+            ],
+          },
+        },
+        scheduling: {
+          description: 'A transient failure with tries left: reads the clock and sets the retry deadline (exponential backoff with jitter)',
+          invoke: {
+            src: 'readClock',
+            onDone: {
+              target: 'backoff',
+              actions: [
+                { type: 'scheduleRetry', params: ({ event }) => ({ clock: event.output }) },
+                { type: 'announceRetry', params: ({ event }) => ({ clock: event.output }) },
+              ],
+            },
+          },
+        },
+        backoff: {
+          description: 'Waits until the retry deadline kept in context, then tries again',
+          invoke: { src: 'sleepUntil', input: ({ context }) => ({ until: context.retryAt ?? 0 }), onDone: 'running' },
+        },
+      },
+    },
     boot: {
-      entry: assign({ stage: 'boot' as const, roleIndex: 0, failure: undefined }),
+      description: "Swaps the host's roles one after another, the primary role first",
+      entry: ['startBoot', 'announceBoot'],
       initial: 'nextRole',
       states: {
         nextRole: {
-          always: [{ guard: 'allRolesSwapped', target: '#host.idle', actions: 'reportDone' }, { target: 'swapping' }],
+          description: 'Picks the next role, or reports the boot done when every role is swapped',
+          always: [{ guard: 'allRolesSwapped', target: '#host.idle', actions: 'reportBootDone' }, { target: 'swapping' }],
         },
         swapping: {
-          invoke: {
-            id: 'swap',
-            src: 'roleSwap',
-            input: ({ context }) => {
-              const role = context.roles[context.roleIndex] as RolePlan;
-              return {
-                host: context.host,
-                role: role.name,
-                runsProxy: role.runsProxy,
-                version: context.version,
-                barrier: role.name === context.primaryRole ? 'none' : context.barrier,
-                retry: context.retry,
-              };
+          description: 'A role-swap child, named after the role, swaps it; barrier news is passed on to it',
+          entry: 'spawnRoleSwap',
+          exit: 'stopRoleSwap',
+          on: {
+            'BARRIER.OPENED': {
+              actions: [
+                { type: 'noteBarrier', params: { barrier: 'open' } },
+                { type: 'forwardBarrier', params: { barrier: 'open' } },
+              ],
             },
-            onDone: [
-              { guard: 'swapSucceeded', target: 'nextRole', actions: ['reportBarrier', 'nextRole'] },
+            'BARRIER.CLOSED': {
+              actions: [
+                { type: 'noteBarrier', params: { barrier: 'closed' } },
+                { type: 'forwardBarrier', params: { barrier: 'closed' } },
+              ],
+            },
+            'SWAP.FINISHED': [
+              {
+                guard: { type: 'swapSucceeded', params: ({ event }) => ({ output: event.output }) },
+                target: 'nextRole',
+                actions: 'nextRole',
+              },
               // A failed role ends the host's boot: its other roles do not start.
-              { target: '#host.idle', actions: ['reportBarrier', 'reportSwapFailure'] },
+              { target: '#host.idle', actions: { type: 'reportBootFailure', params: ({ event }) => ({ output: event.output }) } },
             ],
           },
         },

@@ -1,8 +1,9 @@
 // The plain-data plan a deployment machine runs. The engine computes it from the config and the
 // CLI request; the machines only walk it, so it is persisted with every snapshot.
 
-// Stages of a deployment, in the order a plan lists them. Which ones a command runs (and in what
-// order) is data: `setup` locks first, `redeploy` skips the proxy and prune, and so on.
+// Stages of a deployment. Which ones a command runs, and in what order, is data (the plan's
+// `stages`): `setup` locks first and builds under the lock, `redeploy` skips the proxy and prune,
+// and so on. The deployment machine's chart holds every stage in every position a command puts it.
 export type Stage =
   | 'build'
   | 'preConnect'
@@ -16,12 +17,11 @@ export type Stage =
   | 'network'
   | 'proxy'
   | 'accessories'
-  | 'stale'
+  | 'stopStale'
   | 'assets'
   | 'boot'
   | 'tagLatest'
   | 'prune'
-  | 'postDeployLocked'
   | 'unlock'
   | 'postDeploy';
 
@@ -34,13 +34,16 @@ export const hostStages = [
   'checkRollback',
   'network',
   'proxy',
-  'stale',
+  'stopStale',
   'assets',
   'tagLatest',
   'prune',
   'unlock',
 ] as const;
 export type HostStage = (typeof hostStages)[number];
+
+// The steps of one role's swap on one host, in order; rollback replaces stopOld after a failure.
+export type SwapStep = 'renameClash' | 'start' | 'health' | 'stopOld' | 'rollback';
 
 export type HookName =
   | 'pre-connect'

@@ -27,6 +27,16 @@ export const sleepUntil = fromPromise<void, { until: number }>(
     }),
 );
 
+// The time and a random number, read by an actor rather than inside `assign`: the machines stay
+// pure functions of their events, so a run replayed with the same actor outputs makes the same
+// decisions (the same deadlines, the same events).
+export interface ClockReading {
+  now: number;
+  random: number;
+}
+
+export const readClock = fromPromise<ClockReading, void>(async () => ({ now: Date.now(), random: Math.random() }));
+
 // The guard and the context updates every retrying machine shares (host, role-swap).
 export interface RetryContext {
   attempt: number;
@@ -34,12 +44,12 @@ export interface RetryContext {
   retry: RetryPolicy;
 }
 
-export const canRetry = ({ context, event }: { context: RetryContext; event: unknown }): boolean =>
-  failureKind((event as { error?: unknown }).error) === 'transient' && context.attempt < context.retry.attempts;
+export const canRetry = (context: RetryContext, error: unknown): boolean =>
+  failureKind(error) === 'transient' && context.attempt < context.retry.attempts;
 
 export const firstAttempt = { attempt: 1, retryAt: undefined } as const;
 
-export const nextAttempt = ({ context }: { context: RetryContext }) => ({
-  retryAt: Date.now() + backoffDelayMs(context.attempt, context.retry, Math.random()),
+export const nextAttempt = (context: RetryContext, clock: ClockReading) => ({
+  retryAt: clock.now + backoffDelayMs(context.attempt, context.retry, clock.random),
   attempt: context.attempt + 1,
 });

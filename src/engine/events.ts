@@ -5,10 +5,21 @@ import { EventEmitter } from 'eventemitter3';
 export interface EngineEvents {
   'run.started': { runId: string; command: string; version: string; hosts: string[]; at: number };
   'run.finished': { runId: string; ok: boolean; failures: Array<{ host?: string; role?: string; stage: string; message: string }>; durationMs: number; at: number };
+  // The deployment's stages, exactly the plan's, in order.
   'stage.started': { stage: string; at: number };
+  'stage.finished': { stage: string; ok: boolean; at: number };
+  // Each host's share: the server stages the plan gives it, and its boot.
+  'host.stage.started': { host: string; stage: string; at: number };
+  'host.stage.finished': { host: string; stage: string; ok: boolean; at: number };
+  // What a host is doing now (a stage, `boot.<role>.<step>`, or `idle`), for live views.
   'host.state': { host: string; state: string; attempt: number; at: number };
-  'retry': { host: string; step: string; attempt: number; delayMs: number; at: number };
+  'retry': { host: string; step: string; attempt: number; delayMs: number; reason?: string; at: number };
   'rollback': { host: string; role: string; reason: string; at: number };
+  'rollback.finished': { host: string; role: string; ok: boolean; at: number };
+  'barrier.opened': { host: string; at: number };
+  'barrier.closed': { host: string; at: number };
+  'lock.acquired': { host: string; at: number };
+  'lock.released': { host: string; at: number };
   'command.start': { id: number; host: string; line: string; at: number };
   'command.output': { id: number; host: string; stream: 'stdout' | 'stderr'; text: string };
   'command.end': { id: number; host: string; exitCode: number; durationMs: number };

@@ -19,7 +19,7 @@ const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number
   checkRollback: checkRollbackContainers,
   network: server.network,
   proxy: server.proxyBoot,
-  stale: stopStaleContainers,
+  stopStale: stopStaleContainers,
   assets: prepareAssets,
   tagLatest,
   prune: server.prune,
@@ -41,10 +41,10 @@ export function stepHandlers(env: StepEnv): StepHandlers {
     hostStep: (input) => classified(env, input.host, () => hostStages[input.stage](env, input.host, input.attempt)),
     swapStep: (input) => classified(env, input.host, () => swapStep(env, input)),
     build: () => classified(env, undefined, () => buildAndPush(env)),
-    // Inside setup the run already holds the lock and has connected.
-    accessories: () =>
+    // The machine says whether the run holds the lock; it has connected (pre-connect ran).
+    accessories: (input) =>
       classified(env, undefined, async () => {
-        Object.assign(processState(env), { holdingLock: true, connected: true });
+        Object.assign(processState(env), { holdingLock: input.lock, connected: true });
         await bootAccessory(env, 'all');
       }),
     hook: (input) =>

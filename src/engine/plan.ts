@@ -19,9 +19,9 @@ export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'l
     request.lockInherited ? stages.filter((s) => s !== 'prepare' && s !== 'lock' && s !== 'unlock') : stages;
   switch (request.command) {
     case 'deploy':
-      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'assets', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy']);
+      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stopStale', 'assets', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy']);
     case 'redeploy':
-      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'stale', 'assets', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
+      return locking([...deliver, 'prepare', 'lock', 'preDeploy', 'stopStale', 'assets', 'boot', 'tagLatest', 'unlock', 'postDeploy']);
     case 'boot':
       return locking(['preConnect', 'prepare', 'lock', 'assets', 'boot', 'tagLatest', 'unlock']);
     case 'rollback':
@@ -32,7 +32,7 @@ export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'l
       const build: Stage[] = request.skipPush ? ['pull'] : ['build', 'pull'];
       return locking([
         'preConnect', 'prepare', 'lock', 'bootstrap', 'dockerSetup', ...build,
-        'preDeploy', 'network', 'proxy', 'accessories', 'stale', 'assets', 'boot', 'tagLatest', 'prune', 'postDeployLocked', 'unlock',
+        'preDeploy', 'network', 'proxy', 'accessories', 'stopStale', 'assets', 'boot', 'tagLatest', 'prune', 'postDeploy', 'unlock',
       ]);
     }
   }
@@ -50,7 +50,7 @@ export function deployPlan(config: Config, selection: Selection, request: PlanRe
     checkRollback: selection.appHosts,
     network: selection.hosts,
     proxy: selection.proxyHosts,
-    stale: selection.appHosts,
+    stopStale: selection.appHosts,
     assets: selection.appHosts,
     tagLatest: selection.appHosts,
     prune: selection.hosts,

@@ -1,5 +1,6 @@
 import { createActor, fromPromise, toPromise, type InspectionEvent } from 'xstate';
-import { deployMachine, type DeployOutput, type HookInput } from '../../machines/deploy.ts';
+import { deployMachine, type AccessoriesInput, type DeployOutput, type HookInput } from '../../machines/deploy.ts';
+import type { MachineEvent } from '../../machines/events.ts';
 import { hostMachine, type HostStepInput } from '../../machines/host.ts';
 import type { DeployPlan } from '../../machines/plan.ts';
 import { roleSwapMachine, type SwapStepInput, type SwapStepOutput } from '../../machines/role-swap.ts';
@@ -13,7 +14,7 @@ export interface StepHandlers {
   swapStep(input: SwapStepInput): Promise<SwapStepOutput>;
   build(input: { version: string }): Promise<void>;
   hook(input: HookInput): Promise<void>;
-  accessories(): Promise<void>;
+  accessories(input: AccessoriesInput): Promise<void>;
 }
 
 // The machines with their named actors doing what `handlers` say. Tests use these too, with fake
@@ -38,7 +39,7 @@ export function providedDeployMachine(handlers: StepHandlers) {
     actors: {
       build: fromPromise<void, { version: string }>(({ input }) => handlers.build(input)),
       hook: fromPromise<void, HookInput>(({ input }) => handlers.hook(input)),
-      accessories: fromPromise<void, void>(() => handlers.accessories()),
+      accessories: fromPromise<void, AccessoriesInput>(({ input }) => handlers.accessories(input)),
       host: providedHostMachine(handlers),
     },
   });
@@ -55,62 +56,78 @@ export interface RunOptions {
   inspect?: (event: InspectionEvent) => void;
 }
 
-type SnapshotLike = { value: unknown; context: Record<string, unknown> };
+const MACHINE_EVENTS = new Set<string>([
+  'stage.started',
+  'stage.finished',
+  'lock.acquired',
+  'lock.released',
+  'barrier.opened',
+  'barrier.closed',
+  'host.stage.started',
+  'host.stage.finished',
+  'retry.scheduled',
+  'swap.step',
+  'rollback.started',
+  'rollback.finished',
+] satisfies Array<MachineEvent['type']>);
 
-const stateName = (value: unknown): string =>
-  typeof value === 'string' ? value : Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}.${stateName(v)}`).join(',');
+function isMachineEvent(event: { type: string }): event is MachineEvent {
+  return MACHINE_EVENTS.has(event.type);
+}
 
-// Turns the actor system's transitions into the bus's typed events.
-function translate(bus: EngineBus, plan: DeployPlan) {
-  const last = new Map<string, string>();
-  const hosts = new Set(plan.hosts);
-  return (event: InspectionEvent) => {
-    if (event.type !== '@xstate.snapshot') return;
-    const snapshot = event.snapshot as unknown as SnapshotLike;
-    if (!snapshot?.context) return;
-    const actor = event.actorRef as unknown as { id: string; sessionId: string };
-    const id = actor.id;
-    const state = stateName(snapshot.value);
-    const key = `${actor.sessionId}`;
-    if (last.get(key) === state) return;
-    last.set(key, state);
-    const at = Date.now();
-    const context = snapshot.context;
-    if (actor.sessionId === event.rootId) {
-      if (!state.includes('.')) bus.emit('stage.started', { stage: state, at });
-      return;
-    }
-    if (hosts.has(id)) {
-      bus.emit('host.state', { host: id, state, attempt: Number(context.attempt ?? 1), at });
-      if (state.endsWith('.backoff')) {
-        bus.emit('retry', {
-          host: id,
-          step: state.split('.')[0] as string,
-          attempt: Number(context.attempt),
-          delayMs: Math.max(0, Number(context.retryAt ?? at) - at),
-          at,
-        });
-      }
-      return;
-    }
-    if (typeof context.role === 'string' && typeof context.host === 'string') {
-      const host = context.host;
-      const role = context.role;
-      bus.emit('host.state', { host, state: `boot.${role}.${state}`, attempt: Number(context.attempt ?? 1), at });
-      if (state.endsWith('.backoff')) {
-        bus.emit('retry', { host, step: `${role}.${state.split('.')[0]}`, attempt: Number(context.attempt), delayMs: Math.max(0, Number(context.retryAt ?? at) - at), at });
-      }
-      if (state === 'rollback.running' && Number(context.attempt) === 1) {
-        const failure = context.failure as { message?: string } | undefined;
-        bus.emit('rollback', { host, role, reason: failure?.message ?? 'boot failed', at });
-      }
-    }
+// The bus's view of what a machine emitted, stamped with the time it was heard.
+export function toBus(bus: EngineBus, event: MachineEvent, at = Date.now()): void {
+  switch (event.type) {
+    case 'stage.started':
+      return bus.emit('stage.started', { stage: event.stage, at });
+    case 'stage.finished':
+      return bus.emit('stage.finished', { stage: event.stage, ok: event.ok, at });
+    case 'lock.acquired':
+    case 'lock.released':
+    case 'barrier.opened':
+    case 'barrier.closed':
+      return bus.emit(event.type, { host: event.host, at });
+    case 'host.stage.started':
+      bus.emit('host.stage.started', { host: event.host, stage: event.stage, at });
+      return bus.emit('host.state', { host: event.host, state: event.stage, attempt: 1, at });
+    case 'host.stage.finished':
+      bus.emit('host.stage.finished', { host: event.host, stage: event.stage, ok: event.ok, at });
+      return bus.emit('host.state', { host: event.host, state: 'idle', attempt: 1, at });
+    case 'retry.scheduled':
+      return bus.emit('retry', {
+        host: event.host,
+        step: event.role ? `${event.role}.${event.step}` : event.step,
+        attempt: event.attempt,
+        delayMs: event.delayMs,
+        reason: event.reason,
+        at,
+      });
+    case 'swap.step':
+      return bus.emit('host.state', { host: event.host, state: `boot.${event.role}.${event.step}`, attempt: event.attempt, at });
+    case 'rollback.started':
+      return bus.emit('rollback', { host: event.host, role: event.role, reason: event.reason, at });
+    case 'rollback.finished':
+      return bus.emit('rollback.finished', { host: event.host, role: event.role, ok: event.ok, at });
+  }
+}
+
+// Every actor of the run (the deployment, each host, each role swap; restored ones too) is heard
+// from the moment it is created: what it emits goes to the bus.
+export function forwardMachineEvents(bus: EngineBus): (event: InspectionEvent) => void {
+  return (event) => {
+    if (event.type !== '@xstate.actor') return;
+    const actor = event.actorRef;
+    // Every actor of a machine system has `on`; the inspection type only promises ActorRefLike.
+    if (!('on' in actor) || typeof actor.on !== 'function') return;
+    actor.on('*', (emitted: { type: string }) => {
+      if (isMachineEvent(emitted)) toBus(bus, emitted);
+    });
   };
 }
 
 export async function runDeployment(options: RunOptions): Promise<DeployOutput> {
   const { plan, bus, store } = options;
-  const toBus = translate(bus, plan);
+  const forward = forwardMachineEvents(bus);
   const machine = providedDeployMachine(options.handlers);
   const actor = createActor(machine, {
     input: plan,
@@ -118,7 +135,7 @@ export async function runDeployment(options: RunOptions): Promise<DeployOutput> 
     systemId: 'deploy',
     ...(options.snapshot ? { snapshot: options.snapshot as never } : {}),
     inspect: (event) => {
-      toBus(event);
+      forward(event);
       options.inspect?.(event);
       if (store && event.type === '@xstate.snapshot') store.saveSnapshot(() => actor.getPersistedSnapshot());
     },

@@ -95,7 +95,7 @@ export async function tagLatest(env: StepEnv, host: string): Promise<void> {
 export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<SwapStepOutput> {
   const role = roleNamed(env, input.role);
   switch (input.step) {
-    case 'prepare':
+    case 'renameClash':
       return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version) };
     case 'start':
       await startNewVersion(env, input.host, role, input.version, input.attempt);

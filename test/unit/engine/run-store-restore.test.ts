@@ -33,7 +33,7 @@ function fakeHandlers(calls: string[], bus: EngineBus, behave: (call: string) =>
     },
     swapStep: async (input) => {
       await record(`${input.host} ${input.role} ${input.step}`);
-      return input.step === 'prepare' ? { oldVersion: 'v1' } : {};
+      return input.step === 'renameClash' ? { oldVersion: 'v1' } : {};
     },
   };
 }
@@ -93,14 +93,17 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
     void runDeployment({ plan: thePlan, handlers, bus, store });
     const { stored } = await waitForStored(
       store.dir,
-      (s) => s.value === 'proxy' && JSON.stringify(s.context.pending) === '["h2"]' && JSON.stringify(s.children.h2?.snapshot.value) === '{"proxy":"running"}',
+      (s) =>
+        JSON.stringify(s.value) === '{"locked":{"proxy":"running"}}' &&
+        JSON.stringify(s.context.pending) === '["h2"]' &&
+        JSON.stringify(s.children.h2?.snapshot.value) === '{"stage":"running"}',
     );
     assert.is(store.dir, join(runsDir, 'run-restore-mid'));
     assert.is(readFileSync(join(runsDir, '.gitignore'), 'utf8'), '*\n');
     assert.is(stored.machineVersion, MACHINE_VERSION);
     assert.ok(stored.savedAt <= Date.now());
     assert.is(stored.snapshot.status, 'active');
-    assert.ok(stored.snapshot.context.lockHeld, 'the lock was taken before the proxy stage');
+    assert.equal(stored.snapshot.value, { locked: { proxy: 'running' } }, 'the lock was taken before the proxy stage');
     assert.equal(Object.keys(stored.snapshot.children).sort(), ['h1', 'h2']);
     // No secret is in the machines' state at this point (only in the log events, checked below),
     // so snapshot.json's redaction is tested where a failure message carries one (tests below).
@@ -131,7 +134,7 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
     assert.ok(logs.length > 0);
     for (const log of logs) assert.is((log as { message: string }).message, `docker login registry.example.com -u deploy -p ${REDACTED}`);
     assert.is(events.events[0]?.type, 'run.started');
-    assert.ok(events.events.some((e) => e.type === 'host.state' && e.host === 'h2' && e.state === 'proxy.running'));
+    assert.ok(events.events.some((e) => e.type === 'host.stage.started' && e.host === 'h2' && e.stage === 'proxy'));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -152,7 +155,7 @@ test('runDeployment resumes from snapshot.json and records the finished run in t
       bus: firstBus,
       store: firstStore,
     });
-    const { stored } = await waitForStored(firstStore.dir, (s) => JSON.stringify(s.value) === '{"boot":"booting"}' && calls.includes('h1 web start'));
+    const { stored } = await waitForStored(firstStore.dir, (s) => JSON.stringify(s.value) === '{"locked":{"boot":"booting"}}' && calls.includes('h1 web start'));
     hold = false;
 
     // A second process: a new bus and store over the same run folder, continuing from the file.
@@ -202,7 +205,8 @@ test('a failure message holding a secret is redacted in snapshot.json and events
 
     void runDeployment({ plan: thePlan, handlers, bus, store });
     // Mid-rollback the failure (with the secret in it) sits in the role swap's context.
-    const swapOf = (s: Persisted) => s.children.h2?.snapshot.children?.swap?.snapshot;
+    // The role swap is the host's child named after its role.
+    const swapOf = (s: Persisted) => s.children.h2?.snapshot.children?.workers?.snapshot;
     const { text, stored } = await waitForStored(store.dir, (s) => JSON.stringify(swapOf(s)?.value) === '{"rollback":"running"}');
     assert.not.ok(text.includes(SECRET), 'the secret never reaches snapshot.json');
     const failure = swapOf(stored.snapshot)?.context.failure as { message: string; stage: string };

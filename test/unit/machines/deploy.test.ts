@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createActor, toPromise } from 'xstate';
-import { callsOf, fakeDeployMachine, permanent, plan, transient, type Fakes } from './fakes.ts';
+import { callsOf, fakeDeployMachine, gate, permanent, plan, transient, type Fakes } from './fakes.ts';
 
 async function run(fakes: Fakes, overrides = {}) {
   const actor = createActor(fakeDeployMachine(fakes), { input: plan(overrides) });
@@ -13,14 +13,14 @@ test('a deploy walks every stage in order; the lock is taken and released on the
   const fakes: Fakes = { calls: [], behave: () => {}, oldVersion: () => 'v1' };
   const output = await run(fakes);
   assert.equal(output, { ok: true, failures: [] });
-  const swap = ['prepare', 'start', 'health', 'stopOld'];
+  const swap = ['renameClash', 'start', 'health', 'stopOld'];
   assert.equal(callsOf(fakes.calls, 'h1'), [
-    'pull', 'prepare', 'lock', 'network', 'proxy', 'stale',
+    'pull', 'prepare', 'lock', 'network', 'proxy', 'stopStale',
     ...swap.map((s) => `web ${s}`), ...swap.map((s) => `workers ${s}`),
     'tagLatest', 'prune', 'unlock',
   ]);
   assert.equal(callsOf(fakes.calls, 'h2'), [
-    'pull', 'prepare', 'network', 'proxy', 'stale',
+    'pull', 'prepare', 'network', 'proxy', 'stopStale',
     ...swap.map((s) => `web ${s}`), ...swap.map((s) => `workers ${s}`),
     'tagLatest', 'prune',
   ]);
@@ -67,7 +67,7 @@ test('a transient failure that outlasts the tries fails the deploy and releases 
   assert.is(fakes.calls.filter((c) => c === 'h2 proxy').length, 3);
   assert.equal(output.failures, [{ host: 'h2', stage: 'proxy', kind: 'transient', message: 'dial tcp: connection refused' }]);
   assert.is(fakes.calls.at(-1), 'h1 unlock');
-  assert.not.ok(fakes.calls.includes('h1 stale'), 'nothing after the failed stage runs');
+  assert.not.ok(fakes.calls.includes('h1 stopStale'), 'nothing after the failed stage runs');
 });
 
 test('a permanent failure is not retried', async () => {
@@ -85,12 +85,14 @@ test('a permanent failure is not retried', async () => {
 });
 
 test('an unhealthy new container is rolled back, the host boots no other role, and the lock is released', async () => {
+  const h1WebHealthy = gate();
   const fakes: Fakes = {
     calls: [],
     // h1's web is healthy first, so the barrier opens and h1's workers boot.
     behave: async (call) => {
+      if (call === 'h1 web stopOld') h1WebHealthy.open();
       if (call === 'h2 web health') {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await h1WebHealthy.promise;
         throw permanent('target failed to become healthy');
       }
     },
@@ -99,7 +101,7 @@ test('an unhealthy new container is rolled back, the host boots no other role, a
   const output = await run(fakes);
   assert.not.ok(output.ok);
   assert.equal(callsOf(fakes.calls, 'h2').filter((c) => c.startsWith('web') || c.startsWith('workers')), [
-    'web prepare', 'web start', 'web health', 'web rollback',
+    'web renameClash', 'web start', 'web health', 'web rollback',
   ]);
   assert.equal(output.failures, [
     { host: 'h2', role: 'web', stage: 'health', kind: 'permanent', message: 'target failed to become healthy' },
@@ -121,26 +123,65 @@ test('when the first primary-role container fails, other roles wait at the barri
     rolesOnHost: { h1: [{ name: 'web', runsProxy: true }], h2: [{ name: 'workers', runsProxy: false }] },
   });
   assert.not.ok(output.ok);
-  assert.equal(callsOf(fakes.calls, 'h2').filter((c) => c.startsWith('workers')), ['workers prepare']);
+  assert.equal(callsOf(fakes.calls, 'h2').filter((c) => c.startsWith('workers')), ['workers renameClash']);
   assert.ok(output.failures.some((f) => f.host === 'h2' && f.stage === 'barrier'));
 });
 
-test('other roles start once the first primary-role container is healthy', async () => {
-  let releaseWeb: () => void = () => {};
-  const webHealthy = new Promise<void>((resolve) => (releaseWeb = resolve));
+test('the barrier opens once the first primary-role container is healthy: other roles start before its old container is stopped', async () => {
+  const workersStarted = gate();
+  let barrierAtStopOld: string | undefined;
   const fakes: Fakes = {
     calls: [],
     behave: async (call) => {
-      if (call === 'h1 web health') await webHealthy;
-      if (call === 'h2 workers prepare') setTimeout(releaseWeb, 5);
+      if (call === 'h2 workers start') workersStarted.open();
+      if (call === 'h1 web stopOld') {
+        barrierAtStopOld = actor.getSnapshot().context.barrier;
+        // Stopping the old container waits for the other role; with the barrier still closed
+        // here, that would never come, so the step fails instead of hanging the test.
+        if (barrierAtStopOld !== 'open') throw permanent('the barrier is not open while the old web container is stopped');
+        await workersStarted.promise;
+      }
     },
   };
-  const output = await run(fakes, {
-    rolesOnHost: { h1: [{ name: 'web', runsProxy: true }], h2: [{ name: 'workers', runsProxy: false }] },
+  const actor = createActor(fakeDeployMachine(fakes), {
+    input: plan({ rolesOnHost: { h1: [{ name: 'web', runsProxy: true }], h2: [{ name: 'workers', runsProxy: false }] } }),
   });
-  assert.ok(output.ok);
-  const order = fakes.calls.filter((c) => c === 'h1 web health' || c === 'h2 workers start' || c === 'h1 web stopOld');
-  assert.equal(order, ['h1 web health', 'h1 web stopOld', 'h2 workers start']);
+  const events: Array<{ type: string }> = [];
+  actor.on('*', (event) => events.push(event));
+  actor.start();
+  const output = await toPromise(actor);
+  assert.equal(output, { ok: true, failures: [] });
+  assert.is(barrierAtStopOld, 'open');
+  assert.equal(events.filter((e) => e.type.startsWith('barrier.')), [{ type: 'barrier.opened', host: 'h1' }]);
+});
+
+test('a failing stopOld on the first primary host does not close the barrier: the other hosts boot every role', async () => {
+  const h1StoppingOld = gate();
+  const fakes: Fakes = {
+    calls: [],
+    behave: async (call) => {
+      // h1's web is the first healthy primary-role container.
+      if (call === 'h2 web health') await h1StoppingOld.promise;
+      if (call === 'h1 web stopOld') {
+        h1StoppingOld.open();
+        throw permanent('docker stop timed out');
+      }
+    },
+    oldVersion: () => 'v1',
+  };
+  const actor = createActor(fakeDeployMachine(fakes), { input: plan() });
+  const events: Array<{ type: string }> = [];
+  actor.on('*', (event) => events.push(event));
+  actor.start();
+  const output = await toPromise(actor);
+  assert.equal(output.failures, [{ host: 'h1', role: 'web', stage: 'stopOld', kind: 'permanent', message: 'docker stop timed out' }]);
+  assert.equal(callsOf(fakes.calls, 'h2').filter((c) => c.startsWith('web') || c.startsWith('workers')), [
+    'web renameClash', 'web start', 'web health', 'web stopOld',
+    'workers renameClash', 'workers start', 'workers health', 'workers stopOld',
+  ]);
+  assert.not.ok(fakes.calls.includes('h1 workers start'), "the failed host's other roles do not start");
+  assert.equal(events.filter((e) => e.type.startsWith('barrier.')), [{ type: 'barrier.opened', host: 'h1' }]);
+  assert.ok(fakes.calls.includes('h1 unlock'), 'the lock is released');
 });
 
 test('a failing hook fails the deploy before any server is touched', async () => {

@@ -34,7 +34,7 @@ export function fakeHandlers(fakes: Fakes): StepHandlers {
     hostStep: (input) => record(`${input.host} ${input.stage}`, input.attempt),
     swapStep: async (input) => {
       await record(`${input.host} ${input.role} ${input.step}`, input.attempt);
-      return input.step === 'prepare' ? { oldVersion: fakes.oldVersion?.(input) } : {};
+      return input.step === 'renameClash' ? { oldVersion: fakes.oldVersion?.(input) } : {};
     },
   };
 }
@@ -48,7 +48,7 @@ export function plan(overrides: Partial<DeployPlan> = {}): DeployPlan {
     runId: 'test-run',
     command: 'deploy',
     version: 'v2',
-    stages: ['preConnect', 'pull', 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stale', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy'],
+    stages: ['preConnect', 'pull', 'prepare', 'lock', 'preDeploy', 'network', 'proxy', 'stopStale', 'boot', 'tagLatest', 'prune', 'unlock', 'postDeploy'],
     hosts: ['h1', 'h2'],
     stageHosts: {
       pull: ['h1', 'h2'],
@@ -56,7 +56,7 @@ export function plan(overrides: Partial<DeployPlan> = {}): DeployPlan {
       lock: ['h1'],
       network: ['h1', 'h2'],
       proxy: ['h1', 'h2'],
-      stale: ['h1', 'h2'],
+      stopStale: ['h1', 'h2'],
       tagLatest: ['h1', 'h2'],
       prune: ['h1', 'h2'],
       unlock: ['h1'],

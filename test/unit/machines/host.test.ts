@@ -11,7 +11,7 @@ import { underParent, type Harness } from './harness.ts';
 
 const WEB: RolePlan = { name: 'web', runsProxy: true };
 const WORKERS: RolePlan = { name: 'workers', runsProxy: false };
-const RENAME = 'prepare';
+const RENAME = 'renameClash';
 const SWAP = [RENAME, 'start', 'health', 'stopOld'];
 
 function host(fakes: Fakes, roles: RolePlan[] = [WEB, WORKERS]): Harness {
@@ -148,6 +148,67 @@ test('a transient failure in a role swap step is retried inside the swap', async
   h.send({ type: 'BOOT' });
   assert.is((await h.until(isDoneOrFailed('boot'))).type, 'HOST.DONE');
   assert.equal(callsOf(fakes.calls, 'h1'), [`web ${RENAME}`, 'web start', 'web start', 'web health', 'web stopOld']);
+  h.stop();
+});
+
+test('each role swap is a child of the host named after its role', async () => {
+  const webStarted = gate();
+  const letWebGo = gate();
+  const fakes: Fakes = {
+    calls: [],
+    behave: async (call) => {
+      if (call === 'h1 web start') {
+        webStarted.open();
+        await letWebGo.promise;
+      }
+    },
+  };
+  const h = host(fakes);
+  h.send({ type: 'BARRIER.OPENED' });
+  h.send({ type: 'BOOT' });
+  await webStarted.promise;
+  assert.equal(Object.keys(h.childSnapshot().children), ['web']);
+  letWebGo.open();
+  await h.until(isDoneOrFailed('boot'));
+  assert.equal(Object.keys(h.childSnapshot().children), [], 'finished swaps are stopped');
+  h.stop();
+});
+
+test("the deployment hears the primary role's barrier news before its old container is stopped", async () => {
+  let reportsAtStopOld: string[] = [];
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call === 'h1 web stopOld') reportsAtStopOld = reported(h).map((r) => r.type);
+    },
+  };
+  const h = host(fakes, [WEB]);
+  h.send({ type: 'BOOT' });
+  await h.until(isDoneOrFailed('boot'));
+  assert.equal(reportsAtStopOld, ['BARRIER.OPEN']);
+  h.stop();
+});
+
+test('the events a host emits: each stage and the boot, started and finished, and its retries', async () => {
+  const fakes: Fakes = { calls: [], behave: (call, attempt) => { if (call === 'h1 pull' && attempt === 1) throw transient('connection reset'); } };
+  const h = host(fakes, [WEB]);
+  h.send({ type: 'RUN', stage: 'pull' });
+  await h.until(isDoneOrFailed('pull'));
+  h.send({ type: 'BOOT' });
+  await h.until(isDoneOrFailed('boot'));
+  const own = h.emitted.filter((e) => e.type.startsWith('host.') || (e.type === 'retry.scheduled' && e.role === undefined));
+  assert.equal(
+    own.map((e) => ({ ...e, delayMs: undefined })),
+    [
+      { type: 'host.stage.started', host: 'h1', stage: 'pull', delayMs: undefined },
+      { type: 'retry.scheduled', host: 'h1', step: 'pull', attempt: 2, reason: 'connection reset', delayMs: undefined },
+      { type: 'host.stage.finished', host: 'h1', stage: 'pull', ok: true, delayMs: undefined },
+      { type: 'host.stage.started', host: 'h1', stage: 'boot', delayMs: undefined },
+      { type: 'host.stage.finished', host: 'h1', stage: 'boot', ok: true, delayMs: undefined },
+    ],
+  );
+  const delayMs = own.find((e) => e.type === 'retry.scheduled')?.delayMs;
+  assert.ok(delayMs >= 1 && delayMs <= 2, `the first retry waits half to all of the base delay: ${delayMs}`);
   h.stop();
 });
 

@@ -12,15 +12,16 @@ test('a mid-deploy snapshot round-trips through JSON, restores, and finishes the
   const machine = fakeDeployMachine(fakes);
   const first = createActor(machine, { input: plan() });
   first.start();
-  await waitFor(first, (s) => s.matches('proxy') && s.context.pending.length === 1);
+  await waitFor(first, (s) => s.matches({ locked: 'proxy' }) && s.context.pending.length === 1);
 
   const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
   first.stop();
-  assert.equal(persisted.value, 'proxy');
+  // Under the lock, in the proxy stage, waiting for h2: the lock is known from the state alone.
+  assert.equal(persisted.value, { locked: { proxy: 'running' } });
   assert.equal(persisted.context.pending, ['h2']);
-  assert.ok(persisted.context.lockHeld);
   assert.equal(Object.keys(persisted.children).sort(), ['h1', 'h2']);
-  assert.equal(persisted.children.h2.snapshot.value, { proxy: 'running' });
+  assert.equal(persisted.children.h2.snapshot.value, { stage: 'running' });
+  assert.is(persisted.children.h2.snapshot.context.stage, 'proxy');
 
   const restored = createActor(machine, { snapshot: persisted, input: plan() });
   const again = JSON.parse(JSON.stringify(restored.getPersistedSnapshot()));
@@ -50,7 +51,7 @@ test('a snapshot taken during a retry backoff keeps its deadline', async () => {
   actor.start();
   await waitFor(actor, (s) => {
     const h1 = s.children.h1 as { getSnapshot(): { value: unknown } } | undefined;
-    return JSON.stringify(h1?.getSnapshot().value) === '{"pull":"backoff"}';
+    return JSON.stringify(h1?.getSnapshot().value) === '{"stage":"backoff"}';
   });
   const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
   actor.stop();

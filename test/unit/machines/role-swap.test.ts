@@ -2,7 +2,8 @@
 // providedRoleSwapMachine and run under a parent that records what it reports.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { AnyEventObject } from 'xstate';
+import { fromPromise, type AnyEventObject } from 'xstate';
+import { backoffDelayMs } from '../../../machines/retry.ts';
 import { providedRoleSwapMachine } from '../../../src/engine/run.ts';
 import { fakeHandlers, gate, permanent, transient, type Fakes } from './fakes.ts';
 import { underParent, type Harness } from './harness.ts';
@@ -24,7 +25,8 @@ function swap(fakes: Fakes, options: SwapOptions = {}): Harness {
     role,
     runsProxy: role === 'web',
     version: 'v2',
-    barrier: primary ? 'none' : (options.barrier ?? 'pending'),
+    gatekeeper: primary,
+    barrier: options.barrier ?? 'pending',
     retry,
   });
 }
@@ -38,7 +40,7 @@ async function outcome(h: Harness) {
 const steps = (fakes: Fakes) => fakes.calls.map((c) => c.split(' ').slice(2).join(' '));
 
 // The step that renames a clashing container and finds the running version comes first.
-const RENAME = 'prepare';
+const RENAME = 'renameClash';
 
 test('a healthy swap: rename/inspect, start, health, stop the old version; the old version reaches stopOld', async () => {
   const seen: Array<{ step: string; oldVersion?: string }> = [];
@@ -46,7 +48,7 @@ test('a healthy swap: rename/inspect, start, health, stop the old version; the o
   const handlers = fakeHandlers(fakes);
   const h = underParent(
     providedRoleSwapMachine({ ...handlers, swapStep: (input) => (seen.push({ step: input.step, oldVersion: input.oldVersion }), handlers.swapStep(input)) }),
-    { host: 'h1', role: 'web', runsProxy: true, version: 'v2', barrier: 'none', retry },
+    { host: 'h1', role: 'web', runsProxy: true, version: 'v2', gatekeeper: true, barrier: 'pending', retry },
   );
   assert.equal(await outcome(h), { ok: true, halted: undefined, rolledBack: undefined, failure: undefined });
   assert.equal(steps(fakes), [RENAME, 'start', 'health', 'stopOld']);
@@ -190,6 +192,69 @@ test('a role that starts with the barrier already open or closed does not wait',
   assert.is((await outcome(h2)).halted, true);
   assert.equal(steps(closed), [RENAME]);
   h2.stop();
+});
+
+test('the primary role opens the barrier as soon as its new container is healthy, before the old one is stopped', async () => {
+  let reportsAtStopOld: string[] = [];
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call) => {
+      if (call.endsWith(' stopOld')) reportsAtStopOld = h.reports().map((r) => r.type);
+    },
+  };
+  const h = swap(fakes);
+  assert.is((await outcome(h)).ok, true);
+  assert.equal(reportsAtStopOld, ['BARRIER.OPEN']);
+  assert.equal(h.reports().map((r) => r.type), ['BARRIER.OPEN', 'SWAP.FINISHED', 'xstate.done.actor.child']);
+  assert.equal(h.reports()[1], { type: 'SWAP.FINISHED', role: 'web', output: { ok: true, halted: undefined, rolledBack: undefined, failure: undefined } });
+  h.stop();
+});
+
+test('the primary role closes the barrier when its container never becomes healthy; a failed stopOld leaves it open', async () => {
+  for (const [failing, barrier] of [[RENAME, 'BARRIER.CLOSE'], ['start', 'BARRIER.CLOSE'], ['health', 'BARRIER.CLOSE'], ['stopOld', 'BARRIER.OPEN']] as const) {
+    const fakes: Fakes = { calls: [], behave: (call) => { if (call.endsWith(` ${failing}`)) throw permanent(); } };
+    const h = swap(fakes);
+    assert.is((await outcome(h)).ok, false);
+    assert.equal(h.reports().filter((r) => r.type.startsWith('BARRIER.')).map((r) => r.type), [barrier], failing);
+    h.stop();
+  }
+});
+
+test('another role never reports on the barrier', async () => {
+  const fakes: Fakes = { calls: [], behave: (call) => { if (call.endsWith(' health')) throw permanent(); } };
+  const h = swap(fakes, { role: 'workers', barrier: 'open' });
+  assert.is((await outcome(h)).rolledBack, true);
+  assert.equal(h.reports().map((r) => r.type), ['SWAP.FINISHED', 'xstate.done.actor.child']);
+  h.stop();
+});
+
+test('the events a swap emits: each step with its attempt, the retry with its delay, the rollback', async () => {
+  const fakes: Fakes = {
+    calls: [],
+    behave: (call, attempt) => {
+      if (call.endsWith(' start') && attempt === 1) throw transient('connection reset');
+      if (call.endsWith(' health')) throw permanent('unhealthy');
+    },
+  };
+  // The clock is an actor: with a fixed reading the retry deadline, and so the events, are fixed too.
+  const machine = providedRoleSwapMachine(fakeHandlers(fakes)).provide({
+    actors: { readClock: fromPromise(async () => ({ now: 1_000, random: 0.5 })) },
+  });
+  const h = underParent(machine, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', gatekeeper: true, barrier: 'pending', retry });
+  await outcome(h);
+  const events = h.emitted;
+  const delayMs = backoffDelayMs(1, retry, 0.5);
+  assert.equal(events, [
+    { type: 'swap.step', host: 'h1', role: 'web', step: RENAME, attempt: 1 },
+    { type: 'swap.step', host: 'h1', role: 'web', step: 'start', attempt: 1 },
+    { type: 'retry.scheduled', host: 'h1', role: 'web', step: 'start', attempt: 2, delayMs, reason: 'connection reset' },
+    { type: 'swap.step', host: 'h1', role: 'web', step: 'start', attempt: 2 },
+    { type: 'swap.step', host: 'h1', role: 'web', step: 'health', attempt: 1 },
+    { type: 'rollback.started', host: 'h1', role: 'web', reason: 'unhealthy' },
+    { type: 'swap.step', host: 'h1', role: 'web', step: 'rollback', attempt: 1 },
+    { type: 'rollback.finished', host: 'h1', role: 'web', ok: true },
+  ]);
+  h.stop();
 });
 
 test.run();
