@@ -6,7 +6,8 @@
 #
 # Afterwards:
 #   - Debian packages: docker.io (dockerd 20.10 + containerd + runc), docker-registry (distribution 2.8),
-#     openssh-server, iptables, busybox-static, apache2-utils (htpasswd -B), openssl, iproute2 …
+#     openssh-server, iptables, busybox-static, apache2-utils (htpasswd -B), openssl, iproute2 …,
+#     chromium (headless, for the `runs view` tests)
 #   - $SEXTANT_TESTBED_CACHE/bin/kamal-proxy  (kamal-proxy v0.9.0: KAMAL_PROXY_BIN, the cache, go install,
 #     or ../shared/kamal-proxy/v0.9.0 checked against its sha256 — see below)
 #   - docker-buildx in /usr/local/lib/docker/cli-plugins/ (and $SEXTANT_TESTBED_CACHE/bin/buildx)
@@ -25,8 +26,9 @@ die() { printf 'testbed install: ERROR: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 
 # --- Debian packages ---------------------------------------------------------------------------
+# chromium: the `runs view` tests open the page in headless Chromium.
 PACKAGES=(docker.io docker-registry openssh-server openssh-client iptables busybox-static apache2-utils
-  openssl iproute2 util-linux procps ca-certificates tar git curl)
+  openssl iproute2 util-linux procps ca-certificates tar git curl chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
