@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so there is no build step between an edit and a run.
-import { register } from 'tsx/esm/api';
+// In a checkout (src/ beside bin/) the CLI runs from the TypeScript sources through tsx: an edit is
+// live at once, and a dist/ left over from an earlier build is never run. The npm package ships no
+// src/, only dist/ (compiled by `npm run build`, which `npm pack` runs), and needs no tsx.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/src/cli/main.js');
+}
