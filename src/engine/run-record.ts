@@ -244,11 +244,12 @@ export function runsDirectory(cwd: string, runDirectory = '.kamal'): string {
   return join(cwd, runDirectory, 'runs');
 }
 
-// Run folders, newest first (ids start with their UTC start time).
+// Run folders (those of deployments: with a request or a plan), newest first (ids start with their
+// UTC start time).
 export function listRunIds(runsDir: string): string[] {
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && (existsSync(join(runsDir, d.name, 'run.json')) || existsSync(join(runsDir, d.name, 'plan.json'))))
     .map((d) => d.name)
     .sort()
     .reverse();

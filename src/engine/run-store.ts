@@ -26,6 +26,7 @@ export class RunStore {
   private lastSnapshotAt = 0;
   private logFd: number | undefined;
   private eventsFd: number | undefined;
+  private made = false;
 
   constructor(
     runsDir: string,
@@ -33,9 +34,16 @@ export class RunStore {
     private readonly redact: (text: string) => string,
   ) {
     this.dir = join(runsDir, runId);
+  }
+
+  // The folder is made on the first write: a session that records nothing (`lock status`, …)
+  // leaves no empty run behind.
+  private ensureDir(): void {
+    if (this.made) return;
     mkdirSync(this.dir, { recursive: true });
-    const ignore = join(runsDir, '.gitignore');
+    const ignore = join(this.dir, '..', '.gitignore');
     if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+    this.made = true;
   }
 
   writeHeader(header: RunHeader): void {
@@ -60,11 +68,13 @@ export class RunStore {
   }
 
   log(entry: LogEntry): void {
+    this.ensureDir();
     this.logFd ??= openSync(join(this.dir, 'log.jsonl'), 'a');
     writeSync(this.logFd, `${JSON.stringify(redactStrings(entry, this.redact))}\n`);
   }
 
   appendEvent(event: EngineEvent): void {
+    this.ensureDir();
     this.eventsFd ??= openSync(join(this.dir, 'events.jsonl'), 'a');
     writeSync(this.eventsFd, `${JSON.stringify(redactStrings(event, this.redact))}\n`);
   }
@@ -96,6 +106,7 @@ export class RunStore {
   }
 
   private writeJson(name: string, value: unknown): void {
+    this.ensureDir();
     const path = join(this.dir, name);
     writeFileSync(`${path}.tmp`, `${JSON.stringify(redactStrings(value, this.redact), null, 1)}\n`);
     renameSync(`${path}.tmp`, path);

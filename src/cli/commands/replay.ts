@@ -45,7 +45,11 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
       if (!result.same) {
         throw new UserError(`Replay of run ${record.runId} diverged from its record: ${result.divergence}`);
       }
-      ctx.io.out(`Replayed run ${record.runId} offline: ${result.steps} recorded step results through the machines, ${result.states} states in the same order as recorded.`);
+      ctx.io.out(
+        result.statesCompared
+          ? `Replayed run ${record.runId} offline: ${result.steps} recorded step results through the machines, ${result.states} states in the same order as recorded.`
+          : `Replayed run ${record.runId} offline: ${result.steps} recorded step results through the machines, asked for in the recorded order. The run was recorded by other machines (${record.header?.machineVersion}), so their states were not compared.`,
+      );
       if (result.interrupted) ctx.io.out(`The record ends while ${result.interrupted.join(', ')} ran (the run was interrupted there): resumable.`);
       else ctx.io.out(`Same outcome: ${outcome(result.replayed)}.`);
     });
