@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { EngineBus } from '../../../src/engine/events.ts';
 import { attachJsonRenderer, attachPlainRenderer } from '../../../src/cli/render/plain.ts';
 import { attachTtyRenderer } from '../../../src/cli/render/tty.ts';
+import { runDeployment } from '../../../src/engine/run.ts';
+import { fakeHandlers, permanent, plan } from '../machines/fakes.ts';
 
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
@@ -54,6 +56,32 @@ test('--format json: one JSON event per line, redacted', () => {
   attachJsonRenderer(bus, (l) => lines.push(l));
   bus.emit('command.start', { id: 7, host: 'h', line: 'docker login -p hunter2', at: 1 });
   assert.equal(JSON.parse(lines[0] as string), { type: 'command.start', id: 7, host: 'h', line: 'docker login -p [REDACTED]', at: 1 });
+});
+
+// The stage lines come from the machines' own events, not from hand-written ones: a real
+// deployment (fake steps) shows each stage of its plan once, boot included, and no end state.
+test('plain lines from a real run: one line per stage of the plan, boot included; retries and rollbacks as they happen', async () => {
+  const lines: string[] = [];
+  const bus = new EngineBus();
+  attachPlainRenderer(bus, (l) => lines.push(l));
+  const thePlan = plan();
+  const output = await runDeployment({
+    plan: thePlan,
+    bus,
+    handlers: fakeHandlers({
+      calls: [],
+      behave: (call, attempt) => {
+        if (call === 'h2 pull' && attempt === 1) throw Object.assign(new Error('connection reset'), { kind: 'transient' });
+        if (call === 'h2 workers health') throw permanent('unhealthy');
+      },
+    }),
+  });
+  assert.is(output.ok, false);
+  const stages = thePlan.stages.slice(0, thePlan.stages.indexOf('boot') + 1);
+  assert.equal(lines.filter((l) => l.startsWith('== ')), stages.map((stage) => `== ${stage}`));
+  assert.ok(lines.includes('[h2] pull: transient failure, try 2 in 0.0s'), lines.join('\n'));
+  assert.ok(lines.includes('[h2] workers: rolling back (unhealthy)'));
+  assert.ok(lines.includes('✖ h2 workers health: unhealthy'));
 });
 
 test.run();

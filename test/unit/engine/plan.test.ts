@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig, selectHosts } from '../../../src/config/index.ts';
-import { groupsThatOpenTheBarrier } from '../../../src/engine/plan.ts';
+import { groupsThatOpenTheBarrier, stagesFor } from '../../../src/engine/plan.ts';
 import { tempProject } from '../config/temp-project.ts';
 
 function groups(servers: string, boot: string, select: { roles?: string[] } = {}) {
@@ -34,6 +34,27 @@ test('one group, or a selection without the primary role, is left as it is', () 
   assert.equal(groups(rolesBeforeWeb, '  limit: 3'), [['10.0.0.1', '10.0.0.2', '10.0.0.3']]);
   // With --roles api, api is the selection's primary role and its hosts come first anyway.
   assert.equal(groups(rolesBeforeWeb, '  limit: 1', { roles: ['api'] }), [['10.0.0.1'], ['10.0.0.2']]);
+});
+
+// The stages of each command, in Kamal 2.6.0's order (cli/main.rb, cli/app.rb). The deployment
+// machine runs exactly these (test/unit/machines/deploy.test.ts walks every one of them).
+test('the stages each command runs', () => {
+  const stages = (command: Parameters<typeof stagesFor>[0]['command'], skipPush = false, lockInherited = false) =>
+    stagesFor({ command, skipPush, lockInherited }).join(' ');
+  assert.is(stages('deploy'), 'build preConnect pull prepare lock preDeploy network proxy stopStale assets boot tagLatest prune unlock postDeploy');
+  assert.is(stages('deploy', true), 'preConnect pull prepare lock preDeploy network proxy stopStale assets boot tagLatest prune unlock postDeploy');
+  assert.is(stages('deploy', false, true), 'build preConnect pull preDeploy network proxy stopStale assets boot tagLatest prune postDeploy');
+  assert.is(stages('redeploy'), 'build preConnect pull prepare lock preDeploy stopStale assets boot tagLatest unlock postDeploy');
+  assert.is(stages('rollback'), 'preConnect prepare lock checkRollback preDeploy assets boot tagLatest unlock postDeploy');
+  assert.is(stages('boot'), 'preConnect prepare lock assets boot tagLatest unlock');
+  assert.is(
+    stages('setup'),
+    'preConnect prepare lock bootstrap dockerSetup build pull preDeploy network proxy accessories stopStale assets boot tagLatest prune postDeploy unlock',
+  );
+  assert.is(
+    stages('setup', true, true),
+    'preConnect bootstrap dockerSetup pull preDeploy network proxy accessories stopStale assets boot tagLatest prune postDeploy',
+  );
 });
 
 test.run();

@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createActor, toPromise } from 'xstate';
-import { callsOf, fakeDeployMachine, gate, permanent, plan, transient, type Fakes } from './fakes.ts';
+import { stagesFor } from '../../../src/engine/plan.ts';
+import { providedDeployMachine } from '../../../src/engine/run.ts';
+import { callsOf, fakeDeployMachine, fakeHandlers, gate, permanent, plan, transient, type Fakes } from './fakes.ts';
 
 async function run(fakes: Fakes, overrides = {}) {
   const actor = createActor(fakeDeployMachine(fakes), { input: plan(overrides) });
@@ -195,6 +197,60 @@ test('a failing hook fails the deploy before any server is touched', async () =>
   assert.not.ok(output.ok);
   assert.equal(fakes.calls, ['hook pre-connect h1,h2']);
   assert.equal(output.failures, [{ stage: 'preConnect', kind: 'permanent', message: 'Hook `pre-connect` failed' }]);
+});
+
+test("every command's stage list, with and without -P and KAMAL_LOCK=true, is walked whole and in order", async () => {
+  for (const command of ['deploy', 'redeploy', 'rollback', 'setup', 'boot'] as const) {
+    for (const skipPush of [false, true]) {
+      for (const lockInherited of [false, true]) {
+        const stages = stagesFor({ command, skipPush, lockInherited });
+        const fakes: Fakes = { calls: [], behave: () => {} };
+        const actor = createActor(fakeDeployMachine(fakes), {
+          input: plan({ command, stages, stageHosts: { ...plan().stageHosts, bootstrap: ['h1', 'h2'], checkRollback: ['h1', 'h2'] } }),
+        });
+        const started: string[] = [];
+        actor.on('stage.started', (event) => started.push(event.stage));
+        actor.start();
+        const output = await toPromise(actor);
+        const name = `${command}${skipPush ? ' -P' : ''}${lockInherited ? ' KAMAL_LOCK=true' : ''}`;
+        assert.equal(output, { ok: true, failures: [] }, name);
+        assert.equal(started, stages, name);
+      }
+    }
+  }
+});
+
+test('a plan listing stages out of the chart\'s order fails instead of skipping them', async () => {
+  const fakes: Fakes = { calls: [], behave: () => {} };
+  const output = await run(fakes, { stages: ['preConnect', 'unlock', 'lock'] });
+  assert.is(output.ok, false);
+  assert.equal(output.failures, [{ stage: 'plan', kind: 'permanent', message: "The plan's stages lock are not in the deployment's order" }]);
+});
+
+test('hooks see the lock (KAMAL_LOCK) exactly when they run under it', async () => {
+  const locks: string[] = [];
+  const fakes: Fakes = { calls: [], behave: () => {} };
+  const handlers = fakeHandlers(fakes);
+  const actor = createActor(
+    providedDeployMachine({ ...handlers, hook: (input) => (locks.push(`${input.name} ${input.lock}`), handlers.hook(input)) }),
+    { input: plan({ stages: stagesFor({ command: 'setup', skipPush: true, lockInherited: false }) }) },
+  );
+  actor.start();
+  assert.ok((await toPromise(actor)).ok);
+  assert.equal(locks, ['pre-connect false', 'docker-setup true', 'pre-deploy true', 'pre-app-boot true', 'post-app-boot true', 'post-deploy true']);
+});
+
+test('a failure under the lock releases it; a failure taking the lock, or with an inherited lock, releases nothing', async () => {
+  const failing = (stage: string) => ({ calls: [] as string[], behave: (call: string) => { if (call === `h1 ${stage}`) throw permanent(`${stage} failed`); } });
+  const under = failing('network');
+  assert.not.ok((await run(under)).ok);
+  assert.is(under.calls.at(-1), 'h1 unlock');
+  const taking = failing('lock');
+  assert.not.ok((await run(taking)).ok);
+  assert.not.ok(taking.calls.includes('h1 unlock'));
+  const inherited = failing('network');
+  assert.not.ok((await run(inherited, { stages: stagesFor({ command: 'deploy', skipPush: true, lockInherited: true }) })).ok);
+  assert.not.ok(inherited.calls.includes('h1 unlock'));
 });
 
 test.run();
