@@ -32,6 +32,14 @@ export function addGlobalOptions(command: Command): Command {
     .option('-H, --skip-hooks', 'Skip the hook scripts');
 }
 
+// The commands that run the deployment machines can show them live in the Stately inspector.
+export function addInspectOption(command: Command): Command {
+  return command.option(
+    '--inspect [url]',
+    "Show the run's state machines live in the Stately inspector, through its WebSocket endpoint (default ws://localhost:8080)",
+  );
+}
+
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals() as GlobalOptions;
 }

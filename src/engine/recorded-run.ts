@@ -1,5 +1,6 @@
 // A deployment with its record: run.json (the request), plan.json, and log.jsonl as it goes; and
 // the resume of such a run from its record.
+import type { InspectionEvent } from 'xstate';
 import type { DeployOutput } from '../../machines/deploy.ts';
 import type { DeployPlan } from '../../machines/plan.ts';
 import * as lock from '../commands/lock.ts';
@@ -16,6 +17,8 @@ export interface RecordedRunOptions {
   handlers: StepHandlers;
   kamalCommand: string;
   request: RunRequest;
+  // Another observer of the actors (--inspect).
+  inspect?: (event: InspectionEvent) => void;
 }
 
 const killAt = (session: Session) => (session.env.dryRun ? undefined : process.env.SEXTANT_TEST_KILL_AT);
@@ -41,13 +44,17 @@ export function headerFor(options: Omit<RecordedRunOptions, 'handlers'>): RunHea
 export async function runRecorded(options: RecordedRunOptions): Promise<DeployOutput> {
   const { session, plan } = options;
   const store = session.store;
-  if (!store) return runDeployment({ plan, handlers: options.handlers, bus: session.bus });
+  if (!store) return runDeployment({ plan, handlers: options.handlers, bus: session.bus, inspect: options.inspect });
   store.writeHeader(headerFor(options));
   store.writePlan(plan);
   store.beginSegment(1, 'run');
   const recorder = createRecorder(store, session.bus, plan, { killAt: killAt(session) });
   try {
-    const output = await runDeployment({ plan, handlers: aroundHandlers(options.handlers, recorder.step), bus: session.bus, store, inspect: recorder.inspect });
+    const inspect = (event: InspectionEvent) => {
+      recorder.inspect(event);
+      options.inspect?.(event);
+    };
+    const output = await runDeployment({ plan, handlers: aroundHandlers(options.handlers, recorder.step), bus: session.bus, store, inspect });
     recorder.finish(output);
     return output;
   } finally {

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { StepEnv } from '../../engine/context.ts';
 import * as ops from '../../engine/operations/index.ts';
 import { UserError } from '../../errors.ts';
-import { globalOptions } from '../options.ts';
+import { addInspectOption, globalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
 import { loadProject } from '../project.ts';
 import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
@@ -80,7 +80,7 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
   const app = subcommand(program, 'app', ctx).description('Control the app containers on the servers');
   const leaf = (nameAndArgs: string, description: string) => serverCommandOptions(subcommand(app, nameAndArgs, ctx)).description(description);
 
-  leaf('boot', 'Bring the app up on the servers, rebooting it where it already runs').action(async (options: ServerCommandOptions, command: Command) => {
+  addInspectOption(leaf('boot', 'Bring the app up on the servers, rebooting it where it already runs')).action(async (options: ServerCommandOptions, command: Command) => {
     // A bare `app boot` boots the image tagged latest[-<destination>], as Kamal does.
     const globals = globalOptions(command);
     const version = globals.version ?? loadProject(globals, ctx.io).config.latestTag;

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { rolesOn } from '../../config/index.ts';
 import { deployPlan, type DeployCommand } from '../../engine/plan.ts';
+import { connectInspector, inspectorUrl } from '../../engine/inspector.ts';
 import { runRecorded } from '../../engine/recorded-run.ts';
 import type { RunRequest } from '../../engine/run-record.ts';
 import { stepHandlers } from '../../engine/handlers.ts';
 import { UserError } from '../../errors.ts';
 import { subcommand, type CliContext } from '../program.ts';
-import { globalOptions, type GlobalOptions } from '../options.ts';
+import { addInspectOption, globalOptions, type GlobalOptions } from '../options.ts';
 import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { resumeRun } from './resume.ts';
 import type { Project } from '../project.ts';
@@ -14,6 +15,8 @@ import type { Project } from '../project.ts';
 interface DeployOptions extends ServerCommandOptions {
   skipPush?: boolean;
   resume?: string;
+  // --inspect (the default endpoint) or --inspect URL.
+  inspect?: true | string;
 }
 
 // setup, deploy, redeploy and rollback all run the deployment machine; they differ in the stages
@@ -26,6 +29,7 @@ export async function runDeploymentCommand(
   version?: string,
   kamalCommand: string = name,
 ): Promise<void> {
+  const inspectAt = options.inspect === undefined ? undefined : inspectorUrl(options.inspect);
   const ok = await withSession(
     command,
     ctx.io,
@@ -46,8 +50,18 @@ export async function runDeploymentCommand(
         lockInherited: env.lockInherited,
       });
       const request = runRequest(name, globalOptions(command), options, version);
-      const output = await runRecorded({ session, plan, handlers: stepHandlers(env), kamalCommand, request });
-      return output.ok;
+      const inspector = inspectAt
+        ? await connectInspector(inspectAt, {
+            redact: (text) => env.secrets.redact(text),
+            warn: (message) => session.bus.emit('log', { level: 'warn', message, at: Date.now() }),
+          })
+        : undefined;
+      try {
+        const output = await runRecorded({ session, plan, handlers: stepHandlers(env), kamalCommand, request, inspect: inspector?.inspect });
+        return output.ok;
+      } finally {
+        await inspector?.close();
+      }
     },
   );
   if (!ok) throw new UserError(`${name} failed (see above); the run is kept in .kamal/runs/`);
@@ -88,7 +102,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
     redeploy: 'Deploy without starting kamal-proxy or pruning (a lighter deploy)',
   };
   for (const [name, description] of Object.entries(descriptions) as Array<[DeployCommand, string]>) {
-    const deploy = serverCommandOptions(subcommand(program, name, ctx))
+    const deploy = addInspectOption(serverCommandOptions(subcommand(program, name, ctx)))
       .description(description)
       .option('-P, --skip-push', 'Use the image already in the registry instead of building and pushing one');
     if (name === 'deploy') deploy.option('--resume <run>', "Continue a killed or failed run (an id, a prefix of one, or 'last'), as `sextant resume RUN`");
@@ -96,7 +110,7 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
       options.resume ? resumeRun(command, ctx, options.resume, options) : runDeploymentCommand(command, ctx, name, options),
     );
   }
-  serverCommandOptions(subcommand(program, 'rollback <version>', ctx))
+  addInspectOption(serverCommandOptions(subcommand(program, 'rollback <version>', ctx)))
     .description('Roll back to VERSION, which must still exist as a container on the hosts')
     .action((version: string, options: DeployOptions, command: Command) => runDeploymentCommand(command, ctx, 'rollback', options, version));
 }
