@@ -1,0 +1,58 @@
+// Mutation testing (docs/mutation.md). `npm run mutate` (scripts/mutate.ts) runs Stryker once per
+// folder with MUTATE_FOLDER set, so each folder's code is mutated and judged by its own unit tests
+// (test/unit/<folder>); `npx stryker run` without it mutates all four folders against all four test
+// folders at once.
+//
+// uvu has no Stryker runner; stryker/uvu-runner.mjs is one. A test file is one "test" to
+// Stryker: coverage is collected per file, and a mutant runs only the files that executed it,
+// stopping at the first that fails.
+import { fileURLToPath } from 'node:url';
+
+export const FOLDERS = {
+  commands: { code: 'src/commands', tests: 'test/unit/commands' },
+  config: { code: 'src/config', tests: 'test/unit/config' },
+  secrets: { code: 'src/secrets', tests: 'test/unit/secrets' },
+  machines: { code: 'machines', tests: 'test/unit/machines' },
+};
+
+const folder = process.env.MUTATE_FOLDER;
+if (folder !== undefined && !(folder in FOLDERS)) {
+  throw new Error(`MUTATE_FOLDER=${folder}: expected one of ${Object.keys(FOLDERS).join(', ')}`);
+}
+const selected = folder ? [FOLDERS[folder]] : Object.values(FOLDERS);
+const reportDir = `reports/mutation/${folder ?? 'all'}`;
+const uvuRunner = fileURLToPath(new URL('./stryker/uvu-runner.mjs', import.meta.url));
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: selected.map((f) => `${f.code}/**/*.ts`),
+  plugins: ['@stryker-mutator/typescript-checker', uvuRunner],
+  testRunner: 'uvu',
+  testRunnerNodeArgs: ['--import', 'tsx'],
+  uvu: { testDirs: selected.map((f) => f.tests), preloadDirs: selected.map((f) => f.code) },
+  // Each run imports its test files anew and they stay in memory: a fresh worker now and then.
+  maxTestRunnerReuse: 200,
+  coverageAnalysis: 'perTest',
+  checkers: ['typescript'],
+  // Per folder, the checker's program is the folder and its tests (and what they import), not the
+  // CLI and engine too: on two cores the checker, not the tests, limits the pace. A mutant that only
+  // breaks the types of code outside is then tested rather than dropped, which can only lower the
+  // score.
+  tsconfigFile: folder ? `stryker/tsconfig.${folder}.json` : 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  // With a checker Stryker splits this into checker and test runner processes: one of each.
+  concurrency: 2,
+  // The sandbox is a copy of the project: leave out what the unit tests never read (node_modules is
+  // symlinked, .git, reports and .stryker-tmp are left out by Stryker itself).
+  ignorePatterns: ['.kamal/runs', '.testbed', '.scratch', 'dist', 'tmp', 'docs', 'examples', '*.log'],
+  // A busy shared machine needs slack before a slow mutant is called a timeout.
+  timeoutMS: 10000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 20,
+  reporters: ['progress', 'html', 'json'],
+  htmlReporter: { fileName: `${reportDir}/mutation.html` },
+  jsonReporter: { fileName: `${reportDir}/mutation.json` },
+  incrementalFile: `${reportDir}/stryker-incremental.json`,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
