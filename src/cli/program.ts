@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliIO } from './io.ts';
 import { addGlobalOptions } from './options.ts';
+import { registerCheckCommand } from './commands/check.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerSecretsCommands } from './commands/secrets.ts';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError();
   registerDeployCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerCheckCommand(program, ctx);
   registerInitCommand(program, ctx);
   registerSecretsCommands(program, ctx);
   registerAppCommands(program, ctx);
