@@ -116,6 +116,8 @@ export interface ResumeOptions {
   handlers: StepHandlers;
   // Told once the replayed part is over and the rest runs for real.
   onLive?: () => void;
+  // Another observer of the actors (--inspect).
+  inspect?: (event: InspectionEvent) => void;
 }
 
 // Whether the replayed part leaves the run holding the deploy lock: it took it and had not given
@@ -145,7 +147,11 @@ export async function resumeRecorded(options: ResumeOptions): Promise<DeployOutp
   );
   store.beginSegment(segments(record).length + 1, 'resume', voided);
   try {
-    const output = await runDeployment({ plan, handlers: around, bus: session.bus, store, inspect: recorder.inspect });
+    const inspect = (event: InspectionEvent) => {
+      recorder.inspect(event);
+      options.inspect?.(event);
+    };
+    const output = await runDeployment({ plan, handlers: around, bus: session.bus, store, inspect });
     if (sequencer.divergence) throw sequencer.divergence;
     if (!sequencer.done) throw new Divergence(`the machines finished before asking for ${sequencer.remaining} of the recorded steps`);
     recorder.finish(output);

@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
+import { connectInspector, inspectorUrl } from '../../engine/inspector.ts';
 import { findRun, readRun, runsDirectory } from '../../engine/run-record.ts';
 import { Divergence, replayRun } from '../../engine/replay.ts';
 import { duration } from '../../engine/run-timeline.ts';
 import { UserError } from '../../errors.ts';
+import { addInspectOption } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
 // `sextant replay RUN`: the recorded run re-enacted offline through the same machines, each step
@@ -15,15 +17,16 @@ const positive = (value: string): number => {
 };
 
 export function registerReplayCommand(program: Command, ctx: CliContext): void {
-  subcommand(program, 'replay <run>', ctx)
+  addInspectOption(subcommand(program, 'replay <run>', ctx))
     .description("Re-enact a recorded run offline through the deployment machines and check it reaches the same states and outcome (RUN: an id, a prefix, or 'last')")
     .addOption(new Option('--speed <n>', 'Pace the replay by the recorded timings, N times as fast (1 = as recorded)').argParser(positive))
-    .option('--inspect', 'Stream the replay to the Stately inspector')
-    .action(async (ref: string, options: { speed?: number; inspect?: boolean }) => {
+    .action(async (ref: string, options: { speed?: number; inspect?: true | string }) => {
       const found = findRun(runsDirectory(ctx.io.cwd), ref);
       if (!found.ok) throw new UserError(found.message);
       const record = readRun(found.dir);
-      const inspector = options.inspect ? await statelyInspector(ctx) : undefined;
+      // The record is redacted already; what it holds is all the inspector gets.
+      const inspector =
+        options.inspect === undefined ? undefined : await connectInspector(inspectorUrl(options.inspect), { redact: (text) => text, warn: (message) => ctx.io.err(`WARNING: ${message}`) });
       const t0 = record.header?.startedAt ?? 0;
       let result;
       try {
@@ -38,7 +41,7 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
         if (error instanceof Divergence) throw new UserError(error.message);
         throw error;
       } finally {
-        inspector?.stop();
+        await inspector?.close();
       }
       const outcome = (o: { ok: boolean; failures: Array<{ host?: string; role?: string; stage: string; message: string }> } | undefined) =>
         !o ? 'none' : o.ok ? 'succeeded' : `failed (${o.failures.map((f) => `${f.host ?? 'local'}${f.role ? ` ${f.role}` : ''} ${f.stage}: ${f.message.split('\n')[0]}`).join('; ')})`;
@@ -53,11 +56,4 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
       if (result.interrupted) ctx.io.out(`The record ends while ${result.interrupted.join(', ')} ran (the run was interrupted there): resumable.`);
       else ctx.io.out(`Same outcome: ${outcome(result.replayed)}.`);
     });
-}
-
-// The Stately inspector (stately.ai/inspect), fed over its websocket adapter.
-async function statelyInspector(ctx: CliContext) {
-  const { createSkyInspector } = await import('@statelyai/inspect');
-  const inspector = createSkyInspector({ onerror: (error: Error) => ctx.io.err(`inspector: ${error.message}`) } as never);
-  return { inspect: inspector.inspect as (event: unknown) => void, stop: () => inspector.stop() };
 }

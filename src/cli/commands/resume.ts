@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as lock from '../../commands/lock.ts';
+import { connectInspector, inspectorUrl } from '../../engine/inspector.ts';
 import { stepHandlers } from '../../engine/handlers.ts';
 import { deployPlan } from '../../engine/plan.ts';
 import { headerFor, prefixHoldsLock, resumePrefix, resumeRecorded, resumeRefusal } from '../../engine/recorded-run.ts';
@@ -7,7 +8,7 @@ import { findRun, readRun, runsDirectory, runStatus, segments, type RunHeader } 
 import type { StepHandlers } from '../../engine/run.ts';
 import type { Session } from '../../engine/session.ts';
 import { UserError } from '../../errors.ts';
-import { globalOptions, type GlobalOptions } from '../options.ts';
+import { addInspectOption, globalOptions, type GlobalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
 import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 
@@ -17,12 +18,17 @@ import { serverCommandOptions, withSession, type ServerCommandOptions } from '..
 // continued as it was started.
 
 export function registerResumeCommand(program: Command, ctx: CliContext): void {
-  serverCommandOptions(subcommand(program, 'resume [run]', ctx))
+  addInspectOption(serverCommandOptions(subcommand(program, 'resume [run]', ctx)))
     .description("Continue a killed or failed deploy from its last completed step (RUN: an id, a prefix of one, or 'last')")
-    .action((run: string | undefined, options: ServerCommandOptions, command: Command) => resumeRun(command, ctx, run ?? 'last', options));
+    .action((run: string | undefined, options: ResumeOptions, command: Command) => resumeRun(command, ctx, run ?? 'last', options));
 }
 
-export async function resumeRun(command: Command, ctx: CliContext, ref: string, options: ServerCommandOptions): Promise<void> {
+interface ResumeOptions extends ServerCommandOptions {
+  inspect?: true | string;
+}
+
+export async function resumeRun(command: Command, ctx: CliContext, ref: string, options: ResumeOptions): Promise<void> {
+  const inspectAt = options.inspect === undefined ? undefined : inspectorUrl(options.inspect);
   if (options.dryRun) throw new UserError('resume has no --dry-run: replay the record offline with `sextant replay RUN`');
   const runsDir = runsDirectory(ctx.io.cwd);
   const found = findRun(runsDir, ref);
@@ -60,13 +66,18 @@ export async function resumeRun(command: Command, ctx: CliContext, ref: string, 
       if (header.lock) await takeLock(session, header, handlers, prefixHoldsLock(ends, record));
 
       ctx.io.out(`Resuming run ${header.runId} (${header.request.argv.join(' ')}): ${ends.length} completed steps are replayed from the record, the rest runs now`);
-      const output = await resumeRecorded({
-        session,
-        record,
-        plan,
-        handlers: withLockTakeover(session, header, handlers),
-      });
-      return output.ok;
+      const inspector = inspectAt
+        ? await connectInspector(inspectAt, {
+            redact: (text) => env.secrets.redact(text),
+            warn: (message) => session.bus.emit('log', { level: 'warn', message, at: Date.now() }),
+          })
+        : undefined;
+      try {
+        const output = await resumeRecorded({ session, record, plan, handlers: withLockTakeover(session, header, handlers), inspect: inspector?.inspect });
+        return output.ok;
+      } finally {
+        await inspector?.close();
+      }
     },
   );
   if (!ok) throw new UserError(`resumed run ${record.runId} failed (see above); its record is in .kamal/runs/${record.runId}/`);

@@ -136,7 +136,7 @@ test('a deploy whose SSH is reset mid-way retries, succeeds, and replays the sam
   assert.is(result.code, 0, result.stdout.slice(-3000) + result.stderr);
   const shown = await sextantProcess(project, ['runs', 'show', 'last']);
   assert.match(shown.stdout, /retried/);
-  assert.match(shown.stdout, /\(try 2\)\s+ok/);
+  assert.match(shown.stdout, /\(try [2-9]\)\s+ok/);
   const replay = await sextantProcess(project, ['replay', 'last']);
   assert.is(replay.code, 0, said(replay));
   assert.match(replay.stdout, /Same outcome: succeeded\./);
@@ -172,10 +172,11 @@ test('resume refuses, touching nothing, when the config changed or someone else 
   }
   assert.equal(await untouched(run), before, 'the record, the lock and the servers are as they were');
 
-  // Someone else's lock in place of the run's own.
-  const released = await sextantProcess(project, ['lock', 'release']);
+  // Someone else's lock in place of the run's own. (The project is no git checkout: the lock
+  // commands are given the version.)
+  const released = await sextantProcess(project, ['lock', 'release', '--version', 'r4']);
   assert.is(released.code, 0, said(released));
-  const taken = await sextantProcess(project, ['lock', 'acquire', '-m', 'ops maintenance']);
+  const taken = await sextantProcess(project, ['lock', 'acquire', '-m', 'ops maintenance', '--version', 'r4']);
   assert.is(taken.code, 0, said(taken));
   const held = await untouched(run);
   const refused = await sextantProcess(project, ['resume', runId(run).slice(0, 20), '--format', 'json']);
@@ -187,7 +188,7 @@ test('resume refuses, touching nothing, when the config changed or someone else 
   assert.equal(await untouched(run), held, 'the record, the lock and the servers are as they were');
 
   // Free again: the run resumes (taking the lock it had), finishes and gives the lock back.
-  const freed = await sextantProcess(project, ['lock', 'release']);
+  const freed = await sextantProcess(project, ['lock', 'release', '--version', 'r4']);
   assert.is(freed.code, 0, said(freed));
   const resumed = await sextantProcess(project, ['deploy', '--resume', 'last']);
   assert.is(resumed.code, 0, said(resumed));
