@@ -125,8 +125,12 @@ async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfi
 
 async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, version: string, attempt: number): Promise<void> {
   const t = env.transport(host);
-  // A retry after a dropped connection may find the container the first try started.
-  if (attempt > 1 && (await containerId(env, host, role, version))) return;
+  // A retry (after a dropped connection, or in a resumed run) may find the container the first try
+  // created; a try killed halfway may have left it created but not started.
+  if (attempt > 1 && (await containerId(env, host, role, version))) {
+    await t.exec(app.appStart(env.config, role, version));
+    return;
+  }
   await audit(env, host, `Booted app version ${version}`, role.name);
   await t.exec(app.ensureEnvDirectory(env.config));
   // After the mkdir, as Kamal: its env (and so a missing env/tags entry) is read for the upload.
