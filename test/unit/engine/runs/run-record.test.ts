@@ -131,8 +131,8 @@ test('RUN is an id, a unique prefix, or last', async () => {
   assert.match((findRun(runsDir, 'nope') as { message: string }).message, /No run matches 'nope'/);
 });
 
-function killedRun(runsDir: string, runId: string, killAt: string) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'killed-run.ts'), runsDir, runId], {
+function killedRun(runsDir: string, runId: string, killAt: string, mode: 'run' | 'resume' = 'run') {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'killed-run.ts'), runsDir, runId, mode], {
     env: { ...process.env, SEXTANT_TEST_KILL_AT: killAt },
     encoding: 'utf8',
   });
@@ -182,6 +182,25 @@ test('a run killed in the middle of a step: resume runs that step again as a ret
   assert.ok(calls.includes('h2 web start @2'), `the interrupted start runs as a retry: ${calls.join(', ')}`);
   assert.not.ok(calls.includes('h1 web start'), 'h1 web start had finished');
   const replay = await replayRun(readRun(dir));
+  assert.ok(replay.same, replay.divergence);
+});
+
+test('a resume killed in its turn resumes again: each process adds a segment, the whole record still replays', async () => {
+  const runsDir = tempRunsDir();
+  const dir = killedRun(runsDir, 'r-twice', 'proxy');
+  killedRun(runsDir, 'r-twice', 'boot:h2:health', 'resume');
+  const between = readRun(dir);
+  assert.is(runStatus(between), 'interrupted');
+  assert.equal(between.entries.filter((e) => e.e === 'segment').map((e) => (e as { mode: string }).mode), ['run', 'resume']);
+  assert.ok(effectiveEnds(between).some((e) => e.key === 'host:h2:proxy@1#1'), 'the first resume ran the proxy stage');
+  const { output, calls } = await resume(runsDir, 'r-twice');
+  assert.ok(output.ok);
+  assert.not.ok(calls.includes('h2 proxy'), 'done by the first resume');
+  assert.ok(calls.includes('h2 web health'), 'where the first resume was killed');
+  const after = readRun(dir);
+  assert.is(runStatus(after), 'succeeded');
+  assert.is(after.entries.filter((e) => e.e === 'segment').length, 3);
+  const replay = await replayRun(after);
   assert.ok(replay.same, replay.divergence);
 });
 
