@@ -45,8 +45,10 @@ test('deploy --inspect URL: the deployment, every host and every role swap are s
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as { port: number };
   const messages: string[] = [];
+  let connections = 0;
   const closed = new Promise<void>((resolve) => {
     server.on('connection', (socket) => {
+      connections++;
       socket.on('message', (data) => messages.push(data.toString()));
       socket.on('close', () => resolve());
     });
@@ -54,6 +56,7 @@ test('deploy --inspect URL: the deployment, every host and every role swap are s
   try {
     const result = await sextant(project, ['deploy', '--version', 'v1', '--inspect', `ws://127.0.0.1:${port}`]);
     assert.is(result.code, 0, result.stdout.slice(-3000) + result.stderr);
+    assert.is(connections, 1, `the CLI connected to the inspector once:\n${result.stdout.slice(-2000)}`);
     await closed;
 
     const events = messages.map((m) => JSON.parse(m) as Received);

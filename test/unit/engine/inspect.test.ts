@@ -46,18 +46,20 @@ interface Received {
 }
 
 // A WebSocket endpoint that keeps every message; `done` resolves when the client has closed.
-async function endpoint(): Promise<{ url: string; messages: string[]; done: Promise<void>; stop: () => Promise<void> }> {
+async function endpoint(): Promise<{ url: string; messages: string[]; connections: () => number; done: Promise<void>; stop: () => Promise<void> }> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const messages: string[] = [];
+  let connections = 0;
   const done = new Promise<void>((resolve) => {
     server.on('connection', (socket) => {
+      connections++;
       socket.on('message', (data) => messages.push(data.toString()));
       socket.on('close', () => resolve());
     });
   });
   const { port } = server.address() as { port: number };
-  return { url: `ws://127.0.0.1:${port}`, messages, done, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `ws://127.0.0.1:${port}`, messages, connections: () => connections, done, stop: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 // What the test reads of a value: the stage or step it names (the top level, or the stage inside
@@ -77,6 +79,7 @@ test('deploy --inspect URL: the deployment, every host and every role swap strea
     const io = captureIO(p.dir, { PATH: process.env.PATH });
     const code = await runCli(['deploy', '--version', 'v9', '--dry-run', '--inspect', inspector.url], io);
     assert.is(code, 0, io.stderr);
+    assert.is(inspector.connections(), 1, 'the CLI connected once');
     await inspector.done;
 
     const events = inspector.messages.map((m) => JSON.parse(m) as Received);
