@@ -146,6 +146,7 @@ export async function resumeRecorded(options: ResumeOptions): Promise<DeployOutp
     }),
   );
   store.beginSegment(segments(record).length + 1, 'resume', voided);
+  store.finishHeader(undefined);
   try {
     const inspect = (event: InspectionEvent) => {
       recorder.inspect(event);

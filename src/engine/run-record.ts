@@ -161,6 +161,11 @@ export function readRun(dir: string): RunRecord {
   return record;
 }
 
+export function readHeader(dir: string): RunHeader | undefined {
+  const header = readJson<RunHeader>(join(dir, 'run.json'));
+  return header.ok && header.value.format === RECORD_FORMAT ? header.value : undefined;
+}
+
 function readJson<T>(path: string): { ok: true; value: T } | { ok: false; missing: boolean; error?: string } {
   if (!existsSync(path)) return { ok: false, missing: true };
   try {

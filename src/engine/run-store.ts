@@ -50,11 +50,11 @@ export class RunStore {
     this.writeJson('run.json', header);
   }
 
-  // The run's end, added to run.json (the summary `sextant runs` lists).
-  finishHeader(summary: Pick<RunHeader, 'endedAt' | 'outcome' | 'hostResults'>): void {
+  // The run's end, added to run.json (the summary `sextant runs` lists); a resume clears it.
+  finishHeader(summary: Pick<RunHeader, 'endedAt' | 'outcome' | 'hostResults'> | undefined): void {
     const path = join(this.dir, 'run.json');
     if (!existsSync(path)) return;
-    const header = JSON.parse(readFileSync(path, 'utf8')) as RunHeader;
+    const { endedAt: _e, outcome: _o, hostResults: _h, ...header } = JSON.parse(readFileSync(path, 'utf8')) as RunHeader;
     this.writeJson('run.json', { ...header, ...summary });
   }
 

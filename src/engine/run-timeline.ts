@@ -1,7 +1,7 @@
 // A recorded run as lanes of steps, one lane per host (plus `local` for the build and hooks): what
 // `sextant runs show` prints and `sextant runs view` draws.
 import type { DeployPlan } from '../../machines/plan.ts';
-import { finishOf, readRun, runStatus, type CommandRecord, type RunHeader, type RunRecord, type RunStatus, type StepRef } from './run-record.ts';
+import { finishOf, readHeader, readRun, runStatus, type CommandRecord, type RunHeader, type RunRecord, type RunStatus, type StepRef } from './run-record.ts';
 import { stageOf } from './run-recorder.ts';
 
 export interface TimelineStep {
@@ -144,10 +144,29 @@ export interface RunSummary {
 }
 
 export function summaryOf(dir: string): RunSummary {
+  // A finished run's summary is all in run.json (its end is written there after the log's finish,
+  // and cleared when a resume begins); only other runs are read from their log.
+  const header = readHeader(dir);
+  if (header?.outcome && header.hostResults && header.endedAt !== undefined) {
+    const values = Object.values(header.hostResults);
+    return {
+      runId: dir.split('/').pop() as string,
+      command: header.kamalCommand === 'app' ? 'app boot' : header.command,
+      version: header.version,
+      startedAt: header.startedAt,
+      durationMs: header.endedAt - header.startedAt,
+      status: header.outcome,
+      ok: values.filter((v) => v === 'ok').length,
+      failed: values.filter((v) => v === 'failed').length,
+    };
+  }
+  return summaryFromLog(dir);
+}
+
+function summaryFromLog(dir: string): RunSummary {
   const record = readRun(dir);
   const header = record.header;
   const status = runStatus(record);
-  // A finished run's summary is in run.json; anything else is read from its log.
   let results = header?.hostResults;
   if (!results || status === 'interrupted' || status === 'running') {
     const timeline = timelineOf(record);

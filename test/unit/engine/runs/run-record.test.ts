@@ -204,6 +204,20 @@ test('a resume killed in its turn resumes again: each process adds a segment, th
   assert.ok(replay.same, replay.divergence);
 });
 
+test("a failed run's resume, killed: runs lists it as interrupted, not with the first process's outcome", async () => {
+  const runsDir = tempRunsDir();
+  const { dir } = await recordRun(runsDir, 'r-failed-then-killed', (call) => {
+    if (call === 'h2 web health') throw permanent('health check failed');
+  });
+  assert.is(summaryOf(dir).status, 'failed');
+  killedRun(runsDir, 'r-failed-then-killed', 'boot:h2:health', 'resume');
+  assert.is(readRun(dir).header?.outcome, undefined, 'the resume cleared the outcome');
+  assert.is(summaryOf(dir).status, 'interrupted');
+  const { output } = await resume(runsDir, 'r-failed-then-killed');
+  assert.ok(output.ok);
+  assert.equal({ status: summaryOf(dir).status, ok: summaryOf(dir).ok }, { status: 'succeeded', ok: 2 });
+});
+
 test('a failed run resumes from its failure: the failed role swap runs again from its start, the rest is replayed', async () => {
   const runsDir = tempRunsDir();
   let healthy = false;
