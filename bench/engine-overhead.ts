@@ -1,6 +1,7 @@
 // One deploy of N hosts (two roles each) through the real engine — machines, step handlers,
-// command builders, persistence — over in-memory transports that answer like a fresh server.
-// Prints one JSON line: { hosts, ms, maxRssMb, commands }.
+// command builders, the run record (as the CLI runs it: runRecorded) — over in-memory transports that answer like a fresh server.
+// Prints one JSON line: { hosts, ms, cpuMs, maxRssMb, commands } (CPU time is the steadier figure
+// on a shared machine).
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { loadConfig, selectHosts } from '../src/config/index.ts';
 import { createSecrets } from '../src/secrets/index.ts';
 import { openSession } from '../src/engine/session.ts';
 import { deployPlan } from '../src/engine/plan.ts';
-import { runDeployment } from '../src/engine/run.ts';
+import { runRecorded } from '../src/engine/recorded-run.ts';
 import { stepHandlers } from '../src/engine/handlers.ts';
 import { RecordingTransport, SimulatedServers } from '../src/remote/recording.ts';
 
@@ -40,8 +41,17 @@ const session = openSession({
 session.bus.on('command.start', () => commands++);
 const plan = deployPlan(config, session.env.selection, { runId: session.runId, command: 'deploy', version: 'v2', skipPush: true, lockInherited: false });
 const started = performance.now();
-const output = await runDeployment({ plan, handlers: stepHandlers(session.env), bus: session.bus, store: session.store });
+const cpuBefore = process.cpuUsage();
+const output = await runRecorded({
+  session,
+  plan,
+  handlers: stepHandlers(session.env),
+  kamalCommand: 'deploy',
+  request: { argv: ['deploy'], configFile: 'config/deploy.yml', skipPush: true, skipHooks: true },
+});
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 if (!output.ok) throw new Error(JSON.stringify(output.failures.slice(0, 3)));
-console.log(JSON.stringify({ hosts, ms: Math.round(ms), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), commands: servers.lines.length }));
-rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify({ hosts, ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), commands: servers.lines.length }));
+if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+else console.error(dir);

@@ -57,9 +57,12 @@ export class EngineBus {
 
 export function redactStrings<T>(value: T, redact: (text: string) => string): T {
   if (typeof value === 'string') return redact(value) as T;
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  // A plain loop: this runs for every event and log line, and entries/fromEntries cost more.
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (Object.hasOwn(value, key)) out[key] = redactStrings((value as Record<string, unknown>)[key], redact);
   }
-  return value;
+  return out as T;
 }

@@ -26,6 +26,10 @@ export class RunStore {
   private lastSnapshotAt = 0;
   private logFd: number | undefined;
   private eventsFd: number | undefined;
+  // events.jsonl lines not yet written: they go out with the next log.jsonl line, at the end of
+  // the current turn of the event loop, or on close — one write instead of one per event.
+  private pendingEvents = '';
+  private eventsTimer: NodeJS.Immediate | undefined;
   private made = false;
 
   constructor(
@@ -70,13 +74,26 @@ export class RunStore {
   log(entry: LogEntry): void {
     this.ensureDir();
     this.logFd ??= openSync(join(this.dir, 'log.jsonl'), 'a');
+    // log.jsonl is what a resume trusts, so each line is written before the step it names runs.
     writeSync(this.logFd, `${JSON.stringify(redactStrings(entry, this.redact))}\n`);
+    this.flushEvents();
   }
 
+  // The bus's events are for people and viewers (resume and replay read log.jsonl), so they are
+  // written in batches; a process killed outright may lose the last turn's worth.
   appendEvent(event: EngineEvent): void {
+    this.pendingEvents += `${JSON.stringify(redactStrings(event, this.redact))}\n`;
+    this.eventsTimer ??= setImmediate(() => this.flushEvents());
+  }
+
+  private flushEvents(): void {
+    if (this.eventsTimer) clearImmediate(this.eventsTimer);
+    this.eventsTimer = undefined;
+    if (!this.pendingEvents) return;
     this.ensureDir();
     this.eventsFd ??= openSync(join(this.dir, 'events.jsonl'), 'a');
-    writeSync(this.eventsFd, `${JSON.stringify(redactStrings(event, this.redact))}\n`);
+    writeSync(this.eventsFd, this.pendingEvents);
+    this.pendingEvents = '';
   }
 
   // Taking the whole actor system's snapshot costs time in proportion to its size, so it is taken
@@ -90,6 +107,7 @@ export class RunStore {
   }
 
   flush(): void {
+    this.flushEvents();
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
     if (this.pendingSnapshot === undefined) return;
