@@ -8,13 +8,15 @@ import type { ProxySection } from './schema/proxy.ts';
 import type { RegistrySection } from './schema/registry.ts';
 import type { HostEntry, RoleHash } from './schema/role.ts';
 import type { DeploySection } from './schema/root.ts';
-import { SEXTANT_RETRY_DEFAULTS } from './schema/sextant.ts';
+import { SEXTANT_FLEET_DEFAULTS, SEXTANT_RETRY_DEFAULTS } from './schema/sextant.ts';
 import type {
   AccessoryConfig,
   ArgumentValue,
+  DeadlineSettings,
   Config,
   DockerOption,
   EnvBlock,
+  FleetPolicy,
   LoggingConfig,
   ProxyConfig,
   RegistryConfig,
@@ -259,6 +261,31 @@ function resolveAccessory(
   return out;
 }
 
+/** The watchdog's deadlines: the configured ones, or defaults derived from the deploy's own timeouts. */
+export function resolveDeadlines(parsed: DeploySection): DeadlineSettings {
+  const given = parsed['x-sextant']?.deadlines ?? {};
+  const deployTimeout = parsed.deploy_timeout ?? 30;
+  const drainTimeout = parsed.drain_timeout ?? 30;
+  return {
+    command: given.command ?? Math.max(30, deployTimeout),
+    pull: given.pull ?? Math.max(120, 10 * deployTimeout),
+    proxyDeploy: given.proxy_deploy ?? deployTimeout + drainTimeout + 15,
+    stop: given.stop ?? drainTimeout + 15,
+    build: given.build ?? 3600,
+    hook: given.hook ?? 600,
+    local: given.local ?? Math.max(30, deployTimeout),
+  };
+}
+
+function resolveFleet(parsed: DeploySection): FleetPolicy {
+  const fleet = parsed['x-sextant']?.fleet ?? {};
+  const max = fleet.max_failures ?? SEXTANT_FLEET_DEFAULTS.maxFailures;
+  return {
+    maxFailures: typeof max === 'number' ? { count: max } : { percent: Number(max.slice(0, -1)) / 100 },
+    onFailure: fleet.on_failure ?? SEXTANT_FLEET_DEFAULTS.onFailure,
+  };
+}
+
 /** Builds the resolved Config from a validated deploy.yml (plus destination file). */
 export function resolveConfig(parsed: DeploySection, ctx: ResolveContext): Config {
   const destination = ctx.destination;
@@ -333,7 +360,10 @@ export function resolveConfig(parsed: DeploySection, ctx: ResolveContext): Confi
         attempts: retry?.attempts ?? SEXTANT_RETRY_DEFAULTS.attempts,
         baseDelay: retry?.base_delay ?? SEXTANT_RETRY_DEFAULTS.baseDelay,
         maxDelay: retry?.max_delay ?? SEXTANT_RETRY_DEFAULTS.maxDelay,
+        downAfter: retry?.down_after ?? SEXTANT_RETRY_DEFAULTS.downAfter,
       },
+      deadlines: resolveDeadlines(parsed),
+      fleet: resolveFleet(parsed),
     },
   };
   if (destination !== undefined) config.destination = destination;

@@ -169,6 +169,25 @@ export interface RetrySettings {
   baseDelay: number;
   /** Seconds. */
   maxDelay: number;
+  /** Seconds a host may refuse connections before it is declared down. */
+  downAfter: number;
+}
+
+/** The watchdog's deadlines per kind of command, in seconds (0: none). */
+export interface DeadlineSettings {
+  command: number;
+  pull: number;
+  proxyDeploy: number;
+  stop: number;
+  build: number;
+  hook: number;
+  local: number;
+}
+
+export interface FleetPolicy {
+  /** A number of hosts, or a fraction of them (`"34%"` → 0.34) when `percent` is set. */
+  maxFailures: { count: number } | { percent: number };
+  onFailure: 'keep' | 'revert';
 }
 
 export interface Config {
@@ -218,5 +237,5 @@ export interface Config {
   minimumVersion?: string;
   /** Always `.kamal`; the `run_directory` key is accepted and ignored, as in Kamal 2.6.0. */
   runDirectory: string;
-  sextant: { retry: RetrySettings };
+  sextant: { retry: RetrySettings; deadlines: DeadlineSettings; fleet: FleetPolicy };
 }

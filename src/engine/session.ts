@@ -81,7 +81,7 @@ export function openSession(request: SessionRequest): Session {
     local = new RecordingTransport('local', servers);
   } else if (request.transports) {
     transport = request.transports;
-    local = new LocalTransport({ cwd: request.cwd, env: request.env, observer });
+    local = new LocalTransport({ cwd: request.cwd, env: request.env, observer, deadlines: config.sextant.deadlines });
   } else {
     const pool = new SshPool(
       {
@@ -94,12 +94,14 @@ export function openSession(request: SessionRequest): Session {
         keepaliveSeconds: config.ssh.keepaliveInterval,
         maxConcurrentStarts: config.sshkit.maxConcurrentStarts,
         poolIdleTimeoutSeconds: config.sshkit.poolIdleTimeout,
+        deadlines: config.sextant.deadlines,
+        downAfterSeconds: config.sextant.retry.downAfter,
       },
       observer,
     );
     const transports = new Map<string, Transport>();
     transport = (host) => transports.get(host) ?? transports.set(host, pool.transport(host)).get(host)!;
-    local = new LocalTransport({ cwd: request.cwd, env: request.env, observer });
+    local = new LocalTransport({ cwd: request.cwd, env: request.env, observer, deadlines: config.sextant.deadlines });
     close = () => pool.closeAll();
   }
 

@@ -8,9 +8,26 @@ export class RemoteError extends Error {
     message: string,
     readonly kind: FailureKind,
     readonly host: string,
+    // The socket error's code (ECONNREFUSED, …) when the failure was the connection's.
+    readonly code?: string,
   ) {
     super(message);
   }
+}
+
+// A host that refused (or could not be reached) on every connection try for `down_after` seconds.
+export class HostDown extends RemoteError {
+  override readonly name = 'HostDown';
+  constructor(host: string, seconds: number, cause: string) {
+    super(`[${host}] host down: no connection for ${seconds.toFixed(1)}s (${cause})`, 'permanent', host);
+  }
+}
+
+// Socket errors that mean "nobody answers there right now", as opposed to a broken session.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ETIMEDOUT']);
+
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof RemoteError && error.kind === 'transient' && error.code !== undefined && UNREACHABLE_CODES.has(error.code);
 }
 
 // A command that ran on the host and exited non-zero.

@@ -5,11 +5,27 @@ import type { Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
 import { classifyCommandFailure, CommandFailed } from './failures.ts';
 import type { CommandObserver, ExecResult, LocalExecOptions, LocalRunner } from './transport.ts';
+import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
 
 export interface LocalOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   observer?: CommandObserver;
+  deadlines?: Deadlines;
+}
+
+// Process groups of commands still running, killed if Sextant itself exits first.
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) killGroup(pid, 'SIGKILL');
+});
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 // Runs commands on the operator's machine (build, registry login, hooks) through `sh -c`, as
@@ -31,11 +47,32 @@ export class LocalTransport implements LocalRunner {
       observer?.end(id, this.host, 0);
       return { exitCode: 0, stdout: '', stderr: '' };
     }
+    // Hooks get the KAMAL_* variables; the watchdog gives them their own deadline.
+    const kind = deadlineKind(command, line, 'local', options.env?.KAMAL_RECORDED_AT !== undefined);
+    const seconds = deadlineSeconds(kind, this.options.deadlines ?? DEFAULT_DEADLINES);
+    let timedOut = false;
     const result = await new Promise<ExecResult>((done, fail) => {
+      // Its own process group when it has a deadline, so that the whole pipeline can be killed.
       const child = spawn('/bin/sh', ['-c', line], {
         cwd: options.cwd ?? this.options.cwd,
         env: { ...this.options.env, ...options.env } as NodeJS.ProcessEnv,
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: seconds > 0,
+      });
+      const pid = child.pid;
+      let watchdog: NodeJS.Timeout | undefined;
+      if (seconds > 0 && pid !== undefined) {
+        running.add(pid);
+        watchdog = setTimeout(() => {
+          timedOut = true;
+          killGroup(pid, 'SIGTERM');
+          setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_AFTER_SECONDS * 1000).unref();
+        }, seconds * 1000);
+        watchdog.unref();
+      }
+      child.on('close', () => {
+        clearTimeout(watchdog);
+        if (pid !== undefined) running.delete(pid);
       });
       let stdout = '';
       let stderr = '';
@@ -53,6 +90,7 @@ export class LocalTransport implements LocalRunner {
       child.on('close', (code) => done({ exitCode: code ?? 1, stdout, stderr }));
     });
     observer?.end(id, this.host, result.exitCode);
+    if (timedOut) throw new StepTimedOut(this.host, display, kind, seconds);
     if (result.exitCode !== 0 && options.check !== false) {
       throw new CommandFailed(this.host, display, result.exitCode, result.stdout, result.stderr, classifyCommandFailure(result.stderr, result.stdout));
     }

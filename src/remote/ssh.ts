@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
-import type { Command } from '../commands/command.ts';
+import { argv, quoted, type Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
-import { classifyCommandFailure, classifyConnectionError, CommandFailed, RemoteError } from './failures.ts';
+import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
 import type { CommandObserver, ExecOptions, ExecResult, Transport } from './transport.ts';
+import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, LOCAL_GRACE_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
 
 // SSH settings as Kamal's `ssh:` and `sshkit:` sections describe them.
 export interface SshSettings {
@@ -20,7 +21,15 @@ export interface SshSettings {
   poolIdleTimeoutSeconds: number;
   keepaliveSeconds?: number;
   connectTimeoutSeconds?: number;
+  // The watchdog's deadlines (x-sextant.deadlines).
+  deadlines?: Deadlines;
+  // A host unreachable on every connection try for this long is declared down (x-sextant.retry.down_after).
+  downAfterSeconds?: number;
 }
+
+const DEFAULT_DOWN_AFTER_SECONDS = 5;
+// How often a refused connection is tried again while a host is not yet declared down.
+const RECONNECT_EVERY_MS = 500;
 
 const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
@@ -88,6 +97,8 @@ export class SshPool {
   private readonly connections = new Map<string, Promise<Client>>();
   private readonly gate: StartGate;
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  // When each host started refusing connections (cleared by a connection that opens).
+  private readonly unreachableSince = new Map<string, number>();
 
   constructor(
     private readonly settings: SshSettings,
@@ -104,7 +115,7 @@ export class SshPool {
     this.touch(host);
     let connection = this.connections.get(host);
     if (!connection) {
-      connection = this.gate.run(() => this.connect(host));
+      connection = this.connectRidingOut(host);
       this.connections.set(host, connection);
       connection.catch(() => this.connections.delete(host));
     }
@@ -131,6 +142,35 @@ export class SshPool {
     const timer = setTimeout(() => this.forget(host), this.settings.poolIdleTimeoutSeconds * 1000);
     timer.unref();
     this.idleTimers.set(host, timer);
+  }
+
+  get deadlines(): Deadlines {
+    return this.settings.deadlines ?? DEFAULT_DEADLINES;
+  }
+
+  // A refused connection is tried again every half second until the host has refused for
+  // down_after seconds: a short outage (sshd restarting, a link flapping) is ridden out here, and a
+  // host that stays away is declared down with a permanent failure, so no step retries it further.
+  // Once declared down, each new request still tries once: a host that answers again is used.
+  private async connectRidingOut(host: string): Promise<Client> {
+    const downAfterMs = (this.settings.downAfterSeconds ?? DEFAULT_DOWN_AFTER_SECONDS) * 1000;
+    for (;;) {
+      const tried = Date.now();
+      try {
+        const client = await this.gate.run(() => this.connect(host));
+        this.unreachableSince.delete(host);
+        return client;
+      } catch (error) {
+        if (!isUnreachable(error)) throw error;
+        const now = Date.now();
+        // From the start of the first failed try: a try that timed out counts whole.
+        const since = this.unreachableSince.get(host) ?? tried;
+        this.unreachableSince.set(host, since);
+        const elapsed = now - since;
+        if (elapsed >= downAfterMs) throw new HostDown(host, elapsed / 1000, (error as Error).message);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RECONNECT_EVERY_MS, downAfterMs - elapsed)));
+      }
+    }
   }
 
   private async connect(host: string): Promise<Client> {
@@ -160,7 +200,7 @@ export class SshPool {
       const client = new Client();
       const fail = (error: Error) => {
         client.end();
-        reject(new RemoteError(`[${target.host}] ${error.message}`, classifyConnectionError(error), target.host));
+        reject(new RemoteError(`[${target.host}] ${error.message}`, classifyConnectionError(error), target.host, connectErrorCode(error)));
       };
       client.once('ready', () => {
         client.off('error', fail);
@@ -186,6 +226,18 @@ export class SshPool {
   }
 }
 
+// `timeout -k 5 N sh -c '<line>'`: the server kills the command (and its children) at the deadline.
+export function underTimeout(command: Command, seconds: number): Command {
+  return argv('timeout', '-k', KILL_AFTER_SECONDS, Math.ceil(seconds), 'sh', '-c', quoted(command));
+}
+
+function connectErrorCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  // ssh2 reports a handshake that never completed as a plain timeout.
+  return /Timed out while waiting for handshake/i.test(error.message) ? 'ETIMEDOUT' : undefined;
+}
+
 class SshTransport implements Transport {
   constructor(
     readonly host: string,
@@ -199,10 +251,17 @@ class SshTransport implements Transport {
     const id = this.observer?.start(this.host, display) ?? 0;
     let result: ExecResult;
     try {
-      result = await this.run(line, (stream, text) => {
+      const kind = deadlineKind(command, line, 'remote');
+      const seconds = deadlineSeconds(kind, this.pool.deadlines);
+      const started = Date.now();
+      result = await this.run(seconds > 0 ? render(underTimeout(command, seconds)) : line, seconds, display, kind, (stream, text) => {
         options.onOutput?.(stream, text);
         this.observer?.output(id, this.host, stream, text);
       });
+      // `timeout` answers 124 when it had to TERM the command, 137 when it had to KILL it.
+      if (seconds > 0 && (result.exitCode === 124 || result.exitCode === 137) && Date.now() - started >= seconds * 1000 - 50) {
+        throw new StepTimedOut(this.host, display, kind, seconds);
+      }
     } catch (error) {
       this.observer?.end(id, this.host, -1);
       throw error;
@@ -273,11 +332,28 @@ class SshTransport implements Transport {
     this.pool.forget(this.host);
   }
 
-  private async run(line: string, onOutput: (stream: 'stdout' | 'stderr', text: string) => void): Promise<ExecResult> {
+  private async run(
+    line: string,
+    seconds: number,
+    display: string,
+    kind: ReturnType<typeof deadlineKind>,
+    onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
+  ): Promise<ExecResult> {
     const client = await this.pool.client(this.host);
     return new Promise((resolve, reject) => {
+      let watchdog: NodeJS.Timeout | undefined;
       client.exec(line, (error, channel: ClientChannel) => {
         if (error) return reject(this.connectionFailure(error));
+        if (seconds > 0) {
+          // The server did not answer within the deadline and its own `timeout`: the link or the
+          // host is gone. Drop the connection; the next try opens a new one.
+          watchdog = setTimeout(() => {
+            reject(new StepTimedOut(this.host, display, kind, seconds));
+            this.pool.forget(this.host);
+            channel.close();
+          }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
+          watchdog.unref();
+        }
         let stdout = '';
         let stderr = '';
         let exitCode: number | undefined;
@@ -295,6 +371,7 @@ class SshTransport implements Transport {
           exitCode = code ?? undefined;
         });
         channel.on('close', () => {
+          clearTimeout(watchdog);
           // No exit status means the connection went away mid-command.
           if (exitCode === undefined) reject(this.connectionFailure(new Error('connection lost before the command finished')));
           else resolve({ exitCode, stdout, stderr });

@@ -1,0 +1,71 @@
+// The watchdog on real servers: dockerd frozen (SIGSTOP) on one of three servers when the boot
+// starts. Every docker command there hangs; each is killed at its deadline (on the server too) and
+// retried, and the deploy ends, failed, within the deadlines and retries: it never hangs. The
+// other servers move to the new version, the frozen one keeps serving the old one, the lock is
+// released, and no request to that server failed while the load ran.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ensureTestbed, faults } from '../../testbed/index.ts';
+import { serverShell } from '../engine/inspect.ts';
+import { removeApp, sextant, sextantStreaming } from '../engine/project.ts';
+import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject } from './helpers.ts';
+
+const testbed = await ensureTestbed({ servers: 3 });
+const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
+const [primary, second, frozen] = servers as [string, string, string];
+const COMMAND_DEADLINE = 6;
+const project = makeFaultProject(testbed, {
+  service: 'ffrozen',
+  servers,
+  retry: { attempts: 2, base_delay: 1, max_delay: 1 },
+  sextant: `  deadlines:\n    command: ${COMMAND_DEADLINE}\n`,
+});
+
+test.before(async () => {
+  await removeApp(project, servers, serverShell);
+  const first = await sextant(project, ['deploy', '--version', 'v1']);
+  assert.is(first.code, 0, first.stdout + first.stderr);
+});
+
+test.after(async () => {
+  for (const server of servers) await faults.clearAll(server);
+  await removeApp(project, servers, serverShell);
+  project.cleanup();
+});
+
+test('dockerd frozen on one server at boot: its steps time out, are retried, and the deploy fails instead of hanging', async () => {
+  const load = loadOn(servers, project);
+  const events: Array<{ type: string; [k: string]: unknown }> = [];
+  let froze = false;
+  let result;
+  let leftOver = '';
+  try {
+    result = await sextantStreaming(project, ['deploy', '--version', 'v2'], (event) => {
+      events.push(event);
+      if (event.type === 'stage.started' && event.stage === 'boot' && !froze) {
+        froze = true;
+        void faults.freezeDocker(frozen);
+      }
+    });
+    // Still frozen: a docker client the watchdog did not kill on the server would still be there.
+    leftOver = (await serverShell(frozen, `pgrep -af '[s]ervice=${project.service}' || true`)).trim();
+  } finally {
+    await faults.thawDocker(frozen).catch(() => {});
+  }
+  const traffic = await load.stop();
+  assert.ok(froze, 'dockerd was frozen');
+  assert.ok(result.code !== 0, 'the deploy fails');
+  const output = result.stdout + result.stderr;
+  assert.match(output, /timed out after 6s \(command deadline\), killed/);
+  const retries = events.filter((e) => e.type === 'retry' && e.host === frozen);
+  assert.ok(retries.length >= 1, `the timed-out step was retried on ${frozen}: ${JSON.stringify(retries)}`);
+  assert.ok(retries.every((r) => /timed out/.test(String(r.reason))), 'each retry was for a timeout');
+
+  assert.is(leftOver, '', 'no docker client of this run was left hanging on the frozen server');
+  assert.is(await lockState(primary, project), 'free', 'the lock is released');
+  await assertOneVersionEach(project, { [primary]: 'v2', [second]: 'v2', [frozen]: 'v1' });
+  assert.equal((await containersOf(frozen, project, 'v2')).map((c) => c.name), [], 'no v2 container on the frozen server');
+  assert.equal(failuresOn(traffic, [frozen]), [], 'no request to the frozen server failed');
+});
+
+test.run();
