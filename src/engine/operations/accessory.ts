@@ -235,7 +235,7 @@ export async function execAccessory(env: StepEnv, name: string, request: Accesso
     await audit(env, host, `Executed cmd '${command}' on ${name} accessory`);
     const run = request.reuse ? accessories.execInAccessoryContainer(accessory, command) : accessories.execInNewAccessoryContainer(accessory, command);
     return (await t.exec(run)).stdout;
-  });
+  }, { retry: false });
   return { kind: 'outputs', outputs: results.map(({ host, value }) => ({ host, output: value })) };
 }
 

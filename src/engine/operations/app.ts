@@ -288,7 +288,7 @@ export async function execApp(env: StepEnv, request: AppExecRequest): Promise<Ap
         outputs.push(await capture(env, host, app.execInExistingContainer({ config: env.config, role, version, command, env: extraEnv })));
       }
       return outputs;
-    });
+    }, { retry: false });
     return { kind: 'outputs', version, outputs: results.flatMap(({ host, value }) => value.map((output) => ({ host, output }))) };
   }
 
@@ -311,7 +311,7 @@ export async function execApp(env: StepEnv, request: AppExecRequest): Promise<Ap
       outputs.push(await capture(env, host, app.execInNewContainer({ config: env.config, role, version, command, env: extraEnv, hostEnv, detach: request.detach })));
     }
     return outputs;
-  });
+  }, { retry: false });
   return { kind: 'outputs', version, outputs: results.flatMap(({ host, value }) => value.map((output) => ({ host, output }))) };
 }
 

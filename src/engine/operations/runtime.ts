@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '../../../machines/retry.ts';
 import { UserError, isUserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
@@ -41,13 +42,20 @@ export async function preConnect(env: StepEnv): Promise<void> {
   state.connected = true;
 }
 
+export interface OnOptions {
+  // Transient failures (a dropped connection, a timed-out command) are retried with the deploy's
+  // backoff (x-sextant.retry), unless the work runs the operator's own command (`app exec`), which
+  // must not run twice.
+  retry?: boolean;
+}
+
 // Kamal's `on(hosts)`: the pre-connect hook if it has not run yet, then `work` on every host at
 // once. Every host finishes before the failures are reported together.
-export async function on(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<void>): Promise<void> {
+export async function on(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<void>, options: OnOptions = {}): Promise<void> {
   // Kamal's `on` runs the hook even when there is no host to go to.
   await preConnect(env);
   if (hosts.length === 0) return;
-  const results = await Promise.allSettled(hosts.map((host) => work(host)));
+  const results = await Promise.allSettled(hosts.map((host) => (options.retry === false ? work(host) : retrying(env, host, work))));
   const failures = results.flatMap((result, index) => (result.status === 'rejected' ? [{ host: hosts[index] as string, error: result.reason as unknown }] : []));
   if (failures.length === 0) return;
   // A bug (not a remote or user failure) keeps its stack.
@@ -57,12 +65,33 @@ export async function on(env: StepEnv, hosts: readonly string[], work: (host: st
   throw new UserError(failures.map(({ host, error }) => `${host}: ${messageOf(error)}`).join('\n'));
 }
 
+// One host's work, tried again after a transient failure while tries are left.
+async function retrying(env: StepEnv, host: string, work: (host: string) => Promise<void>): Promise<void> {
+  const settings = env.config.sextant.retry;
+  const policy = { attempts: settings.attempts, baseDelayMs: settings.baseDelay * 1000, maxDelayMs: settings.maxDelay * 1000 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work(host);
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.kind !== 'transient' || attempt >= policy.attempts) throw error;
+      const delayMs = backoffDelayMs(attempt, policy, Math.random());
+      env.bus.emit('retry', { host, step: 'command', attempt: attempt + 1, delayMs, reason: messageOf(error), at: Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 // Like `on`, collecting what each host's work returns, in host order.
-export async function collect<T>(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<T>): Promise<Array<{ host: string; value: T }>> {
+export async function collect<T>(env: StepEnv, hosts: readonly string[], work: (host: string) => Promise<T>, options: OnOptions = {}): Promise<Array<{ host: string; value: T }>> {
   const values = new Map<string, T>();
-  await on(env, hosts, async (host) => {
-    values.set(host, await work(host));
-  });
+  await on(
+    env,
+    hosts,
+    async (host) => {
+      values.set(host, await work(host));
+    },
+    options,
+  );
   return hosts.filter((host) => values.has(host)).map((host) => ({ host, value: values.get(host) as T }));
 }
 

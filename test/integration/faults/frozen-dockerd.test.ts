@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
 import { serverShell } from '../engine/inspect.ts';
 import { removeApp, sextant, sextantStreaming } from '../engine/project.ts';
-import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject } from './helpers.ts';
+import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject, recordTime } from './helpers.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
@@ -39,6 +39,8 @@ test('dockerd frozen on one server at boot: its steps time out, are retried, and
   let froze = false;
   let result;
   let leftOver = '';
+  const started = Date.now();
+  let elapsed = 0;
   try {
     result = await sextantStreaming(project, ['deploy', '--version', 'v2'], (event) => {
       events.push(event);
@@ -47,6 +49,7 @@ test('dockerd frozen on one server at boot: its steps time out, are retried, and
         void faults.freezeDocker(frozen);
       }
     });
+    elapsed = Date.now() - started;
     // Still frozen: a docker client the watchdog did not kill on the server would still be there.
     leftOver = (await serverShell(frozen, `pgrep -af '[s]ervice=${project.service}' || true`)).trim();
   } finally {
@@ -65,7 +68,13 @@ test('dockerd frozen on one server at boot: its steps time out, are retried, and
   assert.is(await lockState(primary, project), 'free', 'the lock is released');
   await assertOneVersionEach(project, { [primary]: 'v2', [second]: 'v2', [frozen]: 'v1' });
   assert.equal((await containersOf(frozen, project, 'v2')).map((c) => c.name), [], 'no v2 container on the frozen server');
-  assert.equal(failuresOn(traffic, [frozen]), [], 'no request to the frozen server failed');
+  // The servers that switched did so without a failed request. On the frozen one kamal-proxy
+  // cannot resolve the container's name while Docker's embedded DNS is stopped with the daemon,
+  // so requests there get 504s for as long as the fault lasts, whatever the deploy does: that is
+  // the fault's, not the deploy's, and no other failure appears there.
+  assert.equal(failuresOn(traffic, [primary, second]), [], 'no request to the servers that switched failed');
+  assert.equal(failuresOn(traffic, [frozen]).filter((f) => !/HTTP 504/.test(f)), [], 'only the frozen DNS\'s 504s on the frozen server');
+  recordTime('frozen dockerd at boot', 'deploy ended (failed) after', elapsed);
 });
 
 test.run();

@@ -2,6 +2,7 @@
 // needs, the load check, and what a run left on each server (the version each one serves, its
 // app containers, the lock).
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { TestbedInfo } from '../../testbed/index.ts';
@@ -67,4 +68,9 @@ export function failuresOn(load: LoadResult, servers: string[]): string[] {
 
 export function eventsOfType<T>(events: Array<{ type: string }>, type: string): T[] {
   return events.filter((e) => e.type === type) as T[];
+}
+
+/** Measured times go to a file (the test runner shows a file's output only when it fails). */
+export function recordTime(scenario: string, what: string, ms: number): void {
+  appendFileSync(process.env.SEXTANT_FAULT_TIMES ?? join(tmpdir(), 'sextant-fault-times.log'), `${new Date().toISOString()} ${scenario}: ${what} ${(ms / 1000).toFixed(1)} s\n`);
 }
