@@ -46,7 +46,7 @@ export default {
   // symlinked, .git, reports and .stryker-tmp are left out by Stryker itself).
   ignorePatterns: ['.kamal/runs', '.testbed', '.scratch', 'dist', 'tmp', 'docs', 'examples', '*.log'],
   // A busy shared machine needs slack before a slow mutant is called a timeout.
-  timeoutMS: 10000,
+  timeoutMS: 15000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 20,
   reporters: ['progress', 'html', 'json'],

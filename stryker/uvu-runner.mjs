@@ -3,19 +3,22 @@
 // node + tsx for each test file of each mutant costs about a second: ten thousand mutants would
 // take hours on two cores. Here each test file is one Stryker "test":
 //
-// - The code under test (uvu.preload) is imported once per worker, with no test current, so what
-//   runs while a module loads counts as Stryker's "static" coverage; Stryker restarts the worker
-//   to test a static mutant, with the mutant active while the modules load.
+// - The code under test (uvu.preloadDirs) is imported once per worker, with no test current, so
+//   what runs while a module loads counts as Stryker's "static" coverage.
 // - A test file is imported afresh for every run (a new `?stryker-run=N` URL), so its top-level
 //   code and state are new each time, as in its own process; the uvu suites it queues are then
 //   run. What runs meanwhile is coverage of that file, and a mutant runs only the files that
 //   reached it, stopping at the first that fails.
+// - For a static mutant Stryker asks for a fresh environment: the test files are then imported
+//   with a new `?stryker-gen=N`, which stryker/fresh-modules.mjs passes on to every project file
+//   they import, so the code under test loads anew with the mutant active (no new worker needed).
 // - A file fails when a suite reports an error, runs fewer tests than it has (uvu swallows an
 //   error thrown by a `before` hook), or an error escapes it (an unhandled rejection or exception).
 //
-// Re-imported test modules stay in memory, so stryker.config.mjs restarts workers now and then
+// Re-imported modules stay in memory, so stryker.config.mjs restarts workers now and then
 // (maxTestRunnerReuse).
 import { readdirSync, statSync } from 'node:fs';
+import { register } from 'node:module';
 import { join, relative, resolve, basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -48,18 +51,20 @@ export class UvuTestRunner {
     this.ns = globalThis[NAMESPACE] ?? (globalThis[NAMESPACE] = {});
     this.loaded = false;
     this.runs = 0;
+    this.generation = 0;
     this.escaped = undefined;
     this.kills = new Map();
     this.times = new Map();
   }
 
   capabilities() {
-    return { reloadEnvironment: false };
+    return { reloadEnvironment: true };
   }
 
   async init() {
     // Before uvu is first imported: it then queues suites in UVU_QUEUE instead of running them.
     globalThis.UVU_DEFER = 1;
+    register(new URL('./fresh-modules.mjs', import.meta.url));
     const root = process.cwd();
     const rel = (path) => relative(root, resolve(path));
     this.testFiles = (this.options.testDirs ?? []).flatMap((dir) => walk(dir, isTest)).map(rel);
@@ -80,7 +85,7 @@ export class UvuTestRunner {
     this.loaded = true;
   }
 
-  async runFile(file, perTest) {
+  async runFile(file, perTest, generation) {
     const started = Date.now();
     globalThis.UVU_QUEUE = [[]];
     globalThis.UVU_INDEX = 0;
@@ -90,7 +95,8 @@ export class UvuTestRunner {
     process.stdout.write = () => true;
     let failure;
     try {
-      await import(`${pathToFileURL(resolve(file)).href}?stryker-run=${++this.runs}`);
+      const query = generation === undefined ? `stryker-run=${++this.runs}` : `stryker-gen=${generation}`;
+      await import(`${pathToFileURL(resolve(file)).href}?${query}`);
       for (const suite of globalThis.UVU_QUEUE.flat()) {
         const [errors, passed, , total] = await suite();
         if (errors !== true) failure = plain(errors);
@@ -112,10 +118,10 @@ export class UvuTestRunner {
     return failure ? { ...result, status: TestStatus.Failed, failureMessage: failure.slice(0, 2000) } : { ...result, status: TestStatus.Success };
   }
 
-  async run(files, { perTest, bail }) {
+  async run(files, { perTest, bail, generation }) {
     const tests = [];
     for (const file of files) {
-      const result = await this.runFile(file, perTest);
+      const result = await this.runFile(file, perTest, generation);
       tests.push(result);
       if (result.status === TestStatus.Failed) {
         this.kills.set(file, (this.kills.get(file) ?? 0) + 1);
@@ -147,22 +153,18 @@ export class UvuTestRunner {
     );
   }
 
-  async mutantRun({ activeMutant, testFilter, disableBail, hitLimit, mutantActivation }) {
+  async mutantRun({ activeMutant, testFilter, disableBail, hitLimit, reloadEnvironment, mutantActivation }) {
     const files = this.order(testFilter ?? this.testFiles, activeMutant.fileName);
-    try {
-      await this.load(mutantActivation === 'static' ? activeMutant.id : undefined);
-    } catch (error) {
-      // The mutant breaks loading the code under test: every test file would fail to import it.
-      const message = `loading the code under test failed: ${error?.stack ?? error}`;
-      return toMutantRunResult({
-        status: DryRunStatus.Complete,
-        tests: [{ id: files[0], name: files[0], fileName: files[0], timeSpentMs: 0, status: TestStatus.Failed, failureMessage: message }],
-      });
-    }
+    // A fresh environment: the test files and all they import load anew with the mutant active.
+    // Also for a static mutant in a new worker (Stryker then asks for no reload): the modules
+    // loaded once per worker must never have been loaded with a mutant active.
+    const fresh = reloadEnvironment || mutantActivation === 'static';
+    if (!fresh) await this.load(undefined);
     this.ns.activeMutant = activeMutant.id;
     this.ns.hitLimit = hitLimit;
     this.ns.hitCount = hitLimit ? 0 : undefined;
-    const tests = await this.run(files, { perTest: false, bail: !disableBail });
+    const generation = fresh ? ++this.generation : undefined;
+    const tests = await this.run(files, { perTest: false, bail: !disableBail, generation });
     const timeout = determineHitLimitReached(this.ns.hitCount, this.ns.hitLimit);
     return toMutantRunResult(timeout ?? { status: DryRunStatus.Complete, tests });
   }
