@@ -10,7 +10,8 @@ import { UserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
 import type { StepEnv } from '../context.ts';
-import { audit } from './server.ts';
+import { overlapping } from './overlap.ts';
+import { audit, auditLine } from './server.ts';
 
 // The app's part of a deployment on one host: stale containers, assets and error pages, and the
 // role swap (Kamal's cli/app/boot.rb), with Sextant's rollback when a new version fails.
@@ -40,8 +41,9 @@ async function containerId(env: StepEnv, host: string, role: RoleConfig, version
 export async function stopStaleContainers(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
   for (const role of selectedRolesOn(env, host)) {
-    const versions = (await t.exec(app.listVersions(env.config, role), { check: false })).stdout.split('\n').filter((v) => v.trim());
-    const current = await currentVersion(env, host, role);
+    // Two probes that only read: sent together.
+    const [listed, current] = await Promise.all([t.exec(app.listVersions(env.config, role), { check: false }), currentVersion(env, host, role)]);
+    const versions = listed.stdout.split('\n').filter((v) => v.trim());
     for (const version of versions.filter((v) => v !== current)) {
       env.bus.emit('log', { level: 'info', host, message: `Stopping stale container for role ${role.name} with version ${version}`, at: Date.now() });
       await t.exec(app.appStop(env.config, role, version), { check: false });
@@ -86,8 +88,11 @@ export async function checkRollbackContainers(env: StepEnv, host: string): Promi
 }
 
 export async function tagLatest(env: StepEnv, host: string): Promise<void> {
-  await audit(env, host, `Tagging ${app.appImage(env.config, env.version)} as the latest image`);
-  await env.transport(host).exec(app.tagLatestImage(env.config, env.version));
+  const t = env.transport(host);
+  await overlapping(t, async (later) => {
+    await later(auditLine(env, `Tagging ${app.appImage(env.config, env.version)} as the latest image`));
+    await t.exec(app.tagLatestImage(env.config, env.version));
+  });
 }
 
 // --- the role swap -------------------------------------------------------------------------------
@@ -117,8 +122,11 @@ async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfi
   if (await containerId(env, host, role, version)) {
     const renamed = app.replacedVersion(version, env.randomHex(8));
     env.bus.emit('log', { level: 'info', host, message: `Renaming container ${version} to ${renamed} as already deployed on ${host}`, at: Date.now() });
-    await audit(env, host, `Renaming container ${version} to ${renamed}`, role.name);
-    await env.transport(host).exec(app.renameContainer(env.config, role, version, renamed));
+    const t = env.transport(host);
+    await overlapping(t, async (later) => {
+      await later(auditLine(env, `Renaming container ${version} to ${renamed}`, role.name));
+      await t.exec(app.renameContainer(env.config, role, version, renamed));
+    });
   }
   return currentVersion(env, host, role);
 }
@@ -131,13 +139,15 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
     await t.exec(app.appStart(env.config, role, version));
     return;
   }
-  await audit(env, host, `Booted app version ${version}`, role.name);
-  await t.exec(app.ensureEnvDirectory(env.config));
-  // After the mkdir, as Kamal: its env (and so a missing env/tags entry) is read for the upload.
-  const hostEnv = envFor(env.config, role.name, host);
-  const secrets = hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const);
-  await t.upload(role.envFilePath, envFileContent(secrets), 0o600);
-  await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)) }));
+  await overlapping(t, async (later) => {
+    await later(auditLine(env, `Booted app version ${version}`, role.name));
+    await t.exec(app.ensureEnvDirectory(env.config));
+    // After the mkdir, as Kamal: its env (and so a missing env/tags entry) is read for the upload.
+    const hostEnv = envFor(env.config, role.name, host);
+    const secrets = hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const);
+    await t.upload(role.envFilePath, envFileContent(secrets), 0o600);
+    await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)) }));
+  });
 }
 
 async function waitUntilHealthy(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<void> {

@@ -10,12 +10,17 @@ import { compareGemVersions, isGemVersion } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { CommandFailed, RemoteError } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
+import { overlapping } from './overlap.ts';
 
 // The server-level stages of a deployment, one host at a time. Each is safe to run again after a
 // transient failure: it either checks before acting or its commands are idempotent.
 
+export function auditLine(env: StepEnv, message: string, role?: string) {
+  return auditor.record({ config: env.config, message, role, recordedAt: env.now(), performer: env.performer });
+}
+
 export async function audit(env: StepEnv, host: string, message: string, role?: string): Promise<void> {
-  await env.transport(host).exec(auditor.record({ config: env.config, message, role, recordedAt: env.now(), performer: env.performer }));
+  await env.transport(host).exec(auditLine(env, message, role));
 }
 
 export async function registryLogin(env: StepEnv, host: string): Promise<void> {
@@ -31,16 +36,21 @@ export async function registryLogin(env: StepEnv, host: string): Promise<void> {
 // comes (a run resumed mid-pull, a host that failed before its probe).
 export async function pull(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
-  await registryLogin(env, host);
-  const mirror = env.selection.appHosts.length > 1 ? await firstRegistryMirror(env, host) : undefined;
+  // The mirror probe reads `docker info`, which the login does not change: both go out at once.
+  const [, mirror] = await Promise.all([
+    registryLogin(env, host),
+    env.selection.appHosts.length > 1 ? firstRegistryMirror(env, host) : undefined,
+  ]);
   const seed = mirror === undefined ? undefined : claimMirrorSeed(env, mirror, host);
   if (seed?.first) env.bus.emit('log', { level: 'info', host, message: `Pulling image on ${host} first, to seed its registry mirror`, at: Date.now() });
   if (seed && seed.host !== host) await seed.pulled;
   try {
-    await audit(env, host, `Pulled image with version ${env.version}`);
-    await t.exec(removeImage(env.config, env.version), { check: false });
-    await t.exec(pullImage(env.config, env.version));
-    await t.exec(validateImage(env.config, env.version));
+    await overlapping(t, async (later) => {
+      await later(auditLine(env, `Pulled image with version ${env.version}`));
+      await t.exec(removeImage(env.config, env.version), { check: false });
+      await t.exec(pullImage(env.config, env.version));
+      await t.exec(validateImage(env.config, env.version));
+    });
   } finally {
     if (seed?.host === host) seed.settle();
   }
@@ -127,8 +137,9 @@ export async function network(env: StepEnv, host: string): Promise<void> {
 // or run a new one from the boot config files.
 export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
-  await registryLogin(env, host);
-  const version = (await t.exec(proxyVersionProbe(), { check: false })).stdout.trim();
+  // The version probe only reads the proxy container: it goes out with the login.
+  const [, probe] = await Promise.all([registryLogin(env, host), t.exec(proxyVersionProbe(), { check: false })]);
+  const version = probe.stdout.trim();
   if (version && olderVersion(version, MINIMUM_PROXY_VERSION)) {
     throw new UserError(`kamal-proxy version ${version} is too old, run \`sextant proxy reboot\` in order to update to at least ${MINIMUM_PROXY_VERSION}`);
   }
@@ -146,10 +157,13 @@ function olderVersion(version: string, minimum: string): boolean {
 
 export async function prune(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
-  await audit(env, host, 'Pruned containers');
-  await t.exec(pruneContainers(env.config));
-  await audit(env, host, 'Pruned images');
-  for (const command of pruneImages(env.config)) await t.exec(command);
+  // Containers are pruned before images (an image a pruned container held can then go).
+  await overlapping(t, async (later) => {
+    await later(auditLine(env, 'Pruned containers'));
+    await t.exec(pruneContainers(env.config));
+    await later(auditLine(env, 'Pruned images'));
+    for (const command of pruneImages(env.config)) await t.exec(command);
+  });
 }
 
 // server bootstrap: Docker must be there; Sextant installs it only where Kamal would.

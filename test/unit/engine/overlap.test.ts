@@ -1,0 +1,186 @@
+// Commands sent without waiting for the one before (src/engine/steps/overlap.ts, and the probes a
+// step sends together). A server that answers nothing until told shows, round by round, which
+// commands were in flight at once. Each test says why its overlap is safe; all of them keep
+// Kamal's per-host order of sending (the conformance tests compare it against Kamal's record).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Command } from '../../../src/commands/command.ts';
+import { render } from '../../../src/commands/shell.ts';
+import { loadConfig, selectHosts } from '../../../src/config/index.ts';
+import { openSession } from '../../../src/engine/session.ts';
+import type { StepEnv } from '../../../src/engine/context.ts';
+import { stopStaleContainers, swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
+import { proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
+import type { ExecOptions, ExecResult, Transport } from '../../../src/remote/transport.ts';
+import { createSecrets } from '../../../src/secrets/index.ts';
+import { tempProject } from '../config/temp-project.ts';
+
+type Reply = (line: string) => Partial<ExecResult>;
+
+// Holds every command until the test answers the round.
+class HeldServer implements Transport {
+  readonly sent: string[] = [];
+  private waiting: Array<{ line: string; answer: (result: ExecResult) => void }> = [];
+  constructor(readonly host: string) {}
+
+  private hold(line: string): Promise<ExecResult> {
+    this.sent.push(line);
+    return new Promise((answer) => this.waiting.push({ line, answer }));
+  }
+  // As the real transports: a non-zero exit throws unless `check: false`.
+  async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
+    const result = await this.hold(render(command));
+    if (result.exitCode !== 0 && options.check !== false) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
+    return result;
+  }
+  async upload(path: string): Promise<void> {
+    await this.hold(`UPLOAD ${path}`);
+  }
+  async uploadDirectory(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  // Answers everything in flight; returns what that was.
+  answerRound(reply: Reply): string[] {
+    const round = this.waiting;
+    this.waiting = [];
+    for (const { line, answer } of round) answer({ exitCode: 0, stdout: '', stderr: '', ...reply(line) });
+    return round.map((w) => w.line);
+  }
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+// Runs a step to its end, one round of answers at a time; the rounds, shortened to each command's
+// first words.
+async function rounds(server: HeldServer, step: Promise<unknown>, reply: Reply = () => ({})) {
+  let settled: { error?: unknown } | undefined;
+  step.then(() => (settled = {}), (error: unknown) => (settled = { error }));
+  const seen: string[][] = [];
+  for (let i = 0; i < 50; i++) {
+    await tick();
+    const round = server.answerRound(reply);
+    if (round.length) seen.push(round.map(short));
+    else if (settled) break;
+  }
+  return { rounds: seen, error: settled?.error };
+}
+
+const short = (line: string) => {
+  if (line.includes('-audit.log')) return `audit ${/\] (\[\w+\] )?([A-Z]\w+)/.exec(line)?.[2]}`;
+  if (line.startsWith('UPLOAD')) return 'upload';
+  return line.split(' ').slice(0, 3).join(' ');
+};
+
+function setup(yaml: string): { env: StepEnv; server: (host: string) => HeldServer; cleanup: () => void } {
+  const project = tempProject({ 'config/deploy.yml': yaml });
+  const config = loadConfig({ cwd: project.dir, env: {} });
+  const servers = new Map<string, HeldServer>();
+  const server = (host: string) => servers.get(host) ?? servers.set(host, new HeldServer(host)).get(host)!;
+  const session = openSession({
+    config,
+    selection: selectHosts(config),
+    secrets: createSecrets(new Map(), []),
+    version: () => 'v2',
+    command: 'deploy',
+    cwd: project.dir,
+    env: {},
+    skipHooks: true,
+    dryRun: false,
+    transports: server,
+  });
+  return { env: session.env, server, cleanup: project.cleanup };
+}
+
+const ONE = 'service: app\nimage: a/b\nservers: [h1]\nregistry: { username: u, password: p }\nbuilder: { arch: amd64 }\n';
+const TWO_ROLES =
+  'service: app\nimage: a/b\nservers:\n  web: [h1, h2]\n  workers:\n    hosts: [h1]\n    cmd: bin/jobs\nregistry: { username: u, password: p }\nbuilder: { arch: amd64 }\n';
+
+test('tag latest: the audit line goes out with the tag (nothing reads its answer); the step ends when both have', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1'));
+    assert.is(error, undefined);
+    assert.equal(seen, [['audit Tagging', 'docker tag a/b:v2']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('an audit line that fails still fails its step, after the command sent with it', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1'), (line) => (line.includes('-audit.log') ? { exitCode: 1, stderr: 'disk full' } : {}));
+    assert.equal(seen, [['audit Tagging', 'docker tag a/b:v2']]);
+    assert.ok(error instanceof Error && /disk full|audit|exit/i.test(error.message), String(error));
+  } finally {
+    cleanup();
+  }
+});
+
+test('prune: each audit line overlaps its prune, but the two audit lines never overlap each other (they stay in order in the audit log), and containers are pruned before images', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), prune(env, 'h1'));
+    assert.is(error, undefined);
+    assert.equal(seen[0], ['audit Pruned', 'docker ps -q']);
+    assert.equal(seen[1]?.[0], 'audit Pruned');
+    assert.ok(server('h1').sent[2]?.includes('Pruned images'), 'the second audit line is the images one');
+    assert.ok(seen[1]?.[1]?.startsWith('docker image prune'), seen[1]?.join(' | '));
+  } finally {
+    cleanup();
+  }
+});
+
+test('pull: the login and the mirror probe (docker info only reads) go out together; the audit line overlaps the image removal; pull and the label check wait their turn', async () => {
+  const { env, server, cleanup } = setup(TWO_ROLES);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), pull(env, 'h1'), (line) => (line.startsWith('docker info') ? { stdout: '\n' } : {}));
+    assert.is(error, undefined);
+    assert.equal(seen[0]?.map((l) => l.split(' ').slice(0, 2).join(' ')), ['docker login', 'docker info']);
+    assert.equal(seen.slice(1), [
+      ['audit Pulled', 'docker image rm'],
+      ['docker pull a/b:v2'],
+      ['docker inspect -f'],
+    ]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('proxy boot: the version probe (it only reads the container) goes out with the login; the start still waits for both, so a too-old proxy is never started', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen } = await rounds(server('h1'), proxyBoot(env, 'h1'));
+    assert.equal(seen.length, 3);
+    assert.equal(seen[0]?.map((l) => l.split(' ')[0] + ' ' + l.split(' ')[1]), ['docker login', 'docker inspect']);
+    assert.equal(seen[1], ['/usr/bin/env mkdir -p']);
+    assert.ok(seen[2]?.[0]?.startsWith('docker container start'));
+  } finally {
+    cleanup();
+  }
+});
+
+test('stale containers: per role, the version list and the current version (both only read) go out together; roles one after the other, so stops keep their place', async () => {
+  const { env, server, cleanup } = setup(TWO_ROLES);
+  try {
+    const { rounds: seen } = await rounds(server('h1'), stopStaleContainers(env, 'h1'));
+    assert.equal(seen.length, 2);
+    for (const round of seen) assert.equal(round.length, 2);
+    assert.ok(server('h1').sent[0]?.includes('role=web') && server('h1').sent[2]?.includes('role=workers'), 'the primary role first');
+  } finally {
+    cleanup();
+  }
+});
+
+test('a role start: the audit line overlaps the env folder; the env file and docker run wait for it (the file needs the folder, the run needs the file)', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }));
+    assert.is(error, undefined);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p'], ['upload'], ['docker run --detach']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test.run();
