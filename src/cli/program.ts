@@ -1,26 +1,6 @@
 import { Command } from 'commander';
 import type { CliIO } from './io.ts';
 import { addGlobalOptions } from './options.ts';
-import { registerCheckCommand } from './commands/check.ts';
-import { registerConfigCommands } from './commands/config.ts';
-import { registerInitCommand } from './commands/init.ts';
-import { registerSecretsCommands } from './commands/secrets.ts';
-import { registerDeployCommands } from './commands/deploy.ts';
-import { registerAppCommands } from './commands/app.ts';
-import { registerProxyCommands } from './commands/proxy.ts';
-import { registerLockCommands } from './commands/lock.ts';
-import { registerRegistryCommands } from './commands/registry.ts';
-import { registerPruneCommands } from './commands/prune.ts';
-import { registerAccessoryCommands } from './commands/accessory.ts';
-import { registerServerCommands } from './commands/server.ts';
-import { registerBuildCommands } from './commands/build.ts';
-import { registerAuditCommand } from './commands/audit.ts';
-import { registerDetailsCommand } from './commands/details.ts';
-import { registerRemoveCommand } from './commands/remove.ts';
-import { registerRunsCommands } from './commands/runs.ts';
-import { registerResumeCommand } from './commands/resume.ts';
-import { registerReplayCommand } from './commands/replay.ts';
-
 export interface CliContext {
   io: CliIO;
 }
@@ -42,28 +22,45 @@ export function subcommand(parent: Command, nameAndArgs: string, ctx: CliContext
   return command;
 }
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+// Each module of the command tree, with the top-level commands it adds, in the order of `--help`.
+// Loading a module loads what its commands run (the engine, ssh2, xstate, …), so a run loads only
+// the module of the command it names; help, an alias or an unknown word loads them all. A test
+// checks that each module adds exactly the names listed here.
+export const COMMAND_MODULES: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Register> }> = [
+  { names: ['setup', 'deploy', 'redeploy', 'rollback'], load: async () => (await import('./commands/deploy.ts')).registerDeployCommands },
+  { names: ['config', 'version', 'docs', 'schema'], load: async () => (await import('./commands/config.ts')).registerConfigCommands },
+  { names: ['check'], load: async () => (await import('./commands/check.ts')).registerCheckCommand },
+  { names: ['init'], load: async () => (await import('./commands/init.ts')).registerInitCommand },
+  { names: ['secrets'], load: async () => (await import('./commands/secrets.ts')).registerSecretsCommands },
+  { names: ['app'], load: async () => (await import('./commands/app.ts')).registerAppCommands },
+  { names: ['proxy'], load: async () => (await import('./commands/proxy.ts')).registerProxyCommands },
+  { names: ['lock'], load: async () => (await import('./commands/lock.ts')).registerLockCommands },
+  { names: ['registry'], load: async () => (await import('./commands/registry.ts')).registerRegistryCommands },
+  { names: ['prune'], load: async () => (await import('./commands/prune.ts')).registerPruneCommands },
+  { names: ['accessory'], load: async () => (await import('./commands/accessory.ts')).registerAccessoryCommands },
+  { names: ['server'], load: async () => (await import('./commands/server.ts')).registerServerCommands },
+  { names: ['build'], load: async () => (await import('./commands/build.ts')).registerBuildCommands },
+  { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommand },
+  { names: ['details'], load: async () => (await import('./commands/details.ts')).registerDetailsCommand },
+  { names: ['remove'], load: async () => (await import('./commands/remove.ts')).registerRemoveCommand },
+  { names: ['runs'], load: async () => (await import('./commands/runs.ts')).registerRunsCommands },
+  { names: ['resume'], load: async () => (await import('./commands/resume.ts')).registerResumeCommand },
+  { names: ['replay'], load: async () => (await import('./commands/replay.ts')).registerReplayCommand },
+];
+
+// The command tree; with `argv`, only the part that names `argv`'s first word when that is a
+// command (`sextant deploy -d staging`); anything else (`--help`, an alias, an option first) loads
+// the whole tree.
+export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
   const program = newCommand('sextant', ctx)
     .description('Deploy web apps anywhere, with zero downtime — Kamal 2.6 compatible')
     .showHelpAfterError();
-  registerDeployCommands(program, ctx);
-  registerConfigCommands(program, ctx);
-  registerCheckCommand(program, ctx);
-  registerInitCommand(program, ctx);
-  registerSecretsCommands(program, ctx);
-  registerAppCommands(program, ctx);
-  registerProxyCommands(program, ctx);
-  registerLockCommands(program, ctx);
-  registerRegistryCommands(program, ctx);
-  registerPruneCommands(program, ctx);
-  registerAccessoryCommands(program, ctx);
-  registerServerCommands(program, ctx);
-  registerBuildCommands(program, ctx);
-  registerAuditCommand(program, ctx);
-  registerDetailsCommand(program, ctx);
-  registerRemoveCommand(program, ctx);
-  registerRunsCommands(program, ctx);
-  registerResumeCommand(program, ctx);
-  registerReplayCommand(program, ctx);
+  const first = argv?.[0];
+  const named = first === undefined ? undefined : COMMAND_MODULES.find((m) => m.names.includes(first));
+  const modules = named ? [named] : COMMAND_MODULES;
+  const registers = await Promise.all(modules.map((m) => m.load()));
+  for (const register of registers) register(program, ctx);
   return program;
 }

@@ -9,8 +9,8 @@ import { foldBooleanValues } from './thor-booleans.ts';
 // Runs one CLI invocation and returns its exit code. User errors print their message only;
 // anything else is a bug, so its stack is kept.
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const program = buildProgram({ io });
   try {
+    const program = await buildProgram({ io }, argv);
     await program.parseAsync(prepareArgv(argv, program, io), { from: 'user' });
     return 0;
   } catch (error) {

@@ -51,7 +51,7 @@ function allCommands(command: Command, path: string[] = []): string[][] {
 }
 
 test('--help works on every command and lists Kamal\'s global options', async () => {
-  const program = buildProgram({ io: captureIO('/tmp') });
+  const program = await buildProgram({ io: captureIO('/tmp') });
   const commands = allCommands(program);
   assert.ok(commands.length >= 8, `found ${commands.length} commands`);
   for (const path of [[], ...commands]) {
@@ -79,7 +79,7 @@ test('-h and -r take comma lists; -c and -d pick the files', async () => {
     'config/other.yml': 'service: app\nimage: dhh/app\nservers:\n  web: [1.1.1.1, 1.1.1.2]\n  workers: [1.1.1.3]\nregistry:\n  username: u\n  password: p\nbuilder:\n  arch: amd64\n',
   });
   try {
-    const program = buildProgram({ io: captureIO(project.dir) });
+    const program = await buildProgram({ io: captureIO(project.dir) });
     let seen: Record<string, unknown> = {};
     program.command('probe').action((_o: unknown, cmd: Command) => {
       seen = cmd.optsWithGlobals();

@@ -35,7 +35,7 @@ async function invoke(argv: string[]): Promise<Invocation> {
   const p = tempProject({ 'config/deploy.yml': CONFIG, '.kamal/secrets': 'KAMAL_REGISTRY_PASSWORD=CANARY-arr-71b0\n' });
   try {
     const io = captureIO(p.dir, { PATH: process.env.PATH, VERSION: 'abc1234' });
-    const program = buildProgram({ io });
+    const program = await buildProgram({ io });
     let options: Record<string, unknown> | undefined;
     program.hook('preAction', (_root: Command, action: Command) => {
       options = action.optsWithGlobals();

@@ -99,8 +99,8 @@ test('proxy reboot --rolling false reboots all proxy hosts as one group', async 
   ]);
 });
 
-test('boolean values are folded only after boolean switches', () => {
-  const program = buildProgram({ io: captureIO('/tmp', {}) });
+test('boolean values are folded only after boolean switches', async () => {
+  const program = await buildProgram({ io: captureIO('/tmp', {}) });
   const fold = (argv: string[]) => foldBooleanValues(normalizeArgv(argv), program);
   assert.equal(fold(['proxy', 'boot_config', 'set', '--publish', 'false']), ['proxy', 'boot_config', 'set', '--no-publish']);
   assert.equal(fold(['proxy', 'boot_config', 'set', '--debug', 'FALSE']), ['proxy', 'boot_config', 'set']);
