@@ -44,6 +44,10 @@ interface DeployContext {
   barrier: 'pending' | 'open' | 'closed';
   groupIndex: number;
   waitUntil?: number;
+  // Hosts whose boot succeeded (they run the new version), for the fleet policy `revert`.
+  switched: string[];
+  // Hosts whose boot failed, counted against x-sextant.fleet.max_failures.
+  bootFailed: string[];
 }
 
 type DeployEvent = HostReport | { type: 'STAGE.FAILED' };
@@ -83,6 +87,9 @@ const deploySetup = setup({
     // A run that inherited the lock (KAMAL_LOCK=true) leaves it to its parent.
     tookLock: ({ context }) => context.plan.stages.includes('lock'),
     planWalked: ({ context }) => context.stageIndex >= context.plan.stages.length,
+    // More failed boots than x-sextant.fleet.max_failures allows: the deploy stops.
+    tooManyFailed: ({ context }) => context.bootFailed.length > (context.plan.fleet?.maxFailures ?? 0),
+    revertsSwitched: ({ context }) => context.plan.fleet?.onFailure === 'revert' && context.switched.length > 0,
   },
   actions: {
     spawnHosts: enqueueActions(({ context, enqueue }) => {
@@ -158,6 +165,22 @@ const deploySetup = setup({
       enqueue.assign({ barrier: 'closed' });
       enqueue.emit({ type: 'barrier.closed', host: event.host });
       for (const host of context.plan.hosts) enqueue.sendTo(host, { type: 'BARRIER.CLOSED' });
+    }),
+    noteSwitched: assign(({ context, event }) => {
+      assertEvent(event, 'HOST.DONE');
+      return { switched: [...context.switched, event.host] };
+    }),
+    // Failed boots within the allowance are kept in the report, marked tolerated.
+    noteBootFailure: assign(({ context, event }) => {
+      assertEvent(event, 'HOST.FAILED');
+      return { bootFailed: [...context.bootFailed, event.host] };
+    }),
+    tolerateBootFailures: assign(({ context }) => ({
+      failures: context.failures.map((f) => (f.host !== undefined && context.bootFailed.includes(f.host) ? { ...f, tolerated: true } : f)),
+    })),
+    revertSwitched: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ pending: context.switched });
+      for (const host of context.switched) enqueue.sendTo(host, { type: 'RUN', stage: 'revert' });
     }),
     startBoot: assign({ groupIndex: 0 }),
     nextGroup: assign({ groupIndex: ({ context }) => context.groupIndex + 1 }),
@@ -263,10 +286,12 @@ export const deployMachine = deploySetup.createMachine({
     failures: [],
     barrier: 'pending',
     groupIndex: 0,
+    switched: [],
+    bootFailed: [],
   }),
   entry: 'spawnHosts',
   initial: 'build',
-  output: ({ context }) => ({ ok: context.failures.length === 0, failures: context.failures }),
+  output: ({ context }) => ({ ok: context.failures.every((f) => f.tolerated), failures: context.failures }),
   on: {
     'BARRIER.OPEN': { actions: 'openBarrier' },
     'BARRIER.CLOSE': { actions: 'closeBarrier' },
@@ -341,13 +366,24 @@ export const deployMachine = deploySetup.createMachine({
               description: "BOOT went to the group's hosts (they swap their roles; the primary role opens the barrier); waits for every one",
               entry: 'bootGroup',
               on: {
+                'HOST.DONE': { actions: ['hostReported', 'noteSwitched'] },
+                'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure', 'noteBootFailure'] },
+              },
+              always: [
+                { guard: and(['allReported', 'tooManyFailed', 'revertsSwitched']), target: 'reverting' },
+                { guard: and(['allReported', 'tooManyFailed']), target: 'failed' },
+                { guard: and(['allReported', 'anyFailed']), target: 'postAppBoot', actions: 'tolerateBootFailures' },
+                { guard: 'allReported', target: 'postAppBoot' },
+              ],
+            },
+            reverting: {
+              description: "Too many hosts failed and the fleet policy is revert: RUN revert goes to every host that had switched, and waits for them",
+              entry: 'revertSwitched',
+              on: {
                 'HOST.DONE': { actions: 'hostReported' },
                 'HOST.FAILED': { actions: ['hostReported', 'recordHostFailure'] },
               },
-              always: [
-                { guard: and(['allReported', 'anyFailed']), target: 'failed' },
-                { guard: 'allReported', target: 'postAppBoot' },
-              ],
+              always: { guard: 'allReported', target: 'failed' },
             },
             postAppBoot: {
               description: "The post-app-boot hook, with the group's hosts",

@@ -23,7 +23,9 @@ export type Stage =
   | 'tagLatest'
   | 'prune'
   | 'unlock'
-  | 'postDeploy';
+  | 'postDeploy'
+  // Never in a plan's list: the fleet policy's revert, run inside a failed boot.
+  | 'revert';
 
 // Stages that run on servers, each host doing its share in a child actor.
 export const hostStages = [
@@ -39,6 +41,8 @@ export const hostStages = [
   'tagLatest',
   'prune',
   'unlock',
+  // The fleet policy `revert`: a host that switched goes back to its previous version.
+  'revert',
 ] as const;
 export type HostStage = (typeof hostStages)[number];
 
@@ -83,6 +87,15 @@ export interface DeployPlan {
   bootGroups: string[][];
   bootWaitSeconds?: number;
   retry: RetryPolicy;
+  // x-sextant.fleet: how many hosts may fail their boot before the deploy stops (as a count of the
+  // plan's boot hosts), and what then happens to the hosts already switched. Absent: none may fail,
+  // and they keep the new version (Kamal's behaviour).
+  fleet?: FleetPlan;
+}
+
+export interface FleetPlan {
+  maxFailures: number;
+  onFailure: 'keep' | 'revert';
 }
 
 // Failures travel as plain data so they can sit in a persisted snapshot.
@@ -92,4 +105,6 @@ export interface StepFailure {
   role?: string;
   message: string;
   kind: 'transient' | 'permanent';
+  // A host's failed boot within x-sextant.fleet.max_failures: reported, but the deploy went on.
+  tolerated?: boolean;
 }

@@ -5,6 +5,7 @@ import type { StepEnv } from './context.ts';
 import { runHook } from './hooks.ts';
 import type { StepHandlers } from './run.ts';
 import { bootAccessory } from './operations/accessory.ts';
+import { revertHost } from './operations/revert.ts';
 import { processState } from './operations/runtime.ts';
 import { checkRollbackContainers, prepareAssets, stopStaleContainers, swapStep, tagLatest } from './steps/app.ts';
 import { buildAndPush } from './steps/build.ts';
@@ -23,6 +24,7 @@ const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number
   assets: prepareAssets,
   tagLatest,
   prune: server.prune,
+  revert: revertHost,
 };
 
 // Errors reach the machines as plain messages with a kind; a user error (bad input, lock held,

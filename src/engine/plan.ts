@@ -41,7 +41,8 @@ export function stagesFor(request: Pick<PlanRequest, 'command' | 'skipPush' | 'l
 export function deployPlan(config: Config, selection: Selection, request: PlanRequest): DeployPlan {
   const selectedRoles = config.roles.filter((role) => selection.roles.includes(role.name));
   const lockHost = selection.primaryHost ? [selection.primaryHost] : [];
-  const stageHosts: Record<HostStage, string[]> = {
+  // `revert` goes to the hosts that switched, known only during the boot.
+  const stageHosts: Record<Exclude<HostStage, 'revert'>, string[]> = {
     pull: selection.appHosts,
     prepare: selection.hosts,
     lock: lockHost,
@@ -76,7 +77,16 @@ export function deployPlan(config: Config, selection: Selection, request: PlanRe
     bootGroups: groupsThatOpenTheBarrier(config, selection),
     bootWaitSeconds: config.boot.wait,
     retry: { attempts: retry.attempts, baseDelayMs: retry.baseDelay * 1000, maxDelayMs: retry.maxDelay * 1000 },
+    ...fleetPlan(config, selection),
   };
+}
+
+// x-sextant.fleet as the machine reads it (a percentage turned into a count of the app hosts);
+// left out when it is the default, so plans of drop-in configs stay as they were.
+function fleetPlan(config: Config, selection: Selection): { fleet?: DeployPlan['fleet'] } {
+  const { maxFailures, onFailure } = config.sextant.fleet;
+  const count = 'count' in maxFailures ? maxFailures.count : Math.floor(maxFailures.percent * selection.appHosts.length);
+  return count === 0 && onFailure === 'keep' ? {} : { fleet: { maxFailures: count, onFailure } };
 }
 
 // Kamal 2.6.0 slices the app hosts in config order. When the first group holds no host of the
