@@ -99,6 +99,7 @@ export class SshPool {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   // When each host started refusing connections (cleared by a connection that opens).
   private readonly unreachableSince = new Map<string, number>();
+  private readonly clients = new Map<string, Client>();
 
   constructor(
     private readonly settings: SshSettings,
@@ -115,17 +116,37 @@ export class SshPool {
     this.touch(host);
     let connection = this.connections.get(host);
     if (!connection) {
-      connection = this.connectRidingOut(host);
-      this.connections.set(host, connection);
-      connection.catch(() => this.connections.delete(host));
+      const opening = this.connectRidingOut(host);
+      connection = opening;
+      this.connections.set(host, opening);
+      // Only this very connection's end clears the host's entry: an old connection that closes
+      // late must not drop (and so orphan) the one that replaced it.
+      opening.then(
+        (c) => {
+          this.clients.set(host, c);
+          c.on('close', () => {
+            if (this.connections.get(host) === opening) this.connections.delete(host);
+            if (this.clients.get(host) === c) this.clients.delete(host);
+          });
+        },
+        () => {
+          if (this.connections.get(host) === opening) this.connections.delete(host);
+        },
+      );
     }
     return connection;
   }
 
-  // A connection that broke is dropped so the next try opens a new one.
-  forget(host: string): void {
+  // A connection that broke is dropped so the next try opens a new one. Given the client that
+  // broke, a newer connection of the same host is left alone.
+  forget(host: string, broken?: Client): void {
+    if (broken && this.clients.get(host) !== broken) {
+      broken.end();
+      return;
+    }
     const connection = this.connections.get(host);
     this.connections.delete(host);
+    this.clients.delete(host);
     connection?.then((c) => c.end()).catch(() => {});
   }
 
@@ -134,6 +155,7 @@ export class SshPool {
     this.idleTimers.clear();
     const all = [...this.connections.values()];
     this.connections.clear();
+    this.clients.clear();
     await Promise.allSettled(all.map(async (c) => (await c).end()));
   }
 
@@ -205,10 +227,7 @@ export class SshPool {
       client.once('ready', () => {
         client.off('error', fail);
         if (target.track === false) client.on('error', () => client.end());
-        else {
-          client.on('error', () => this.forget(target.host));
-          client.on('close', () => this.connections.delete(target.host));
-        }
+        else client.on('error', () => this.forget(target.host, client));
         resolve(client);
       });
       client.once('error', fail);
@@ -277,7 +296,7 @@ class SshTransport implements Transport {
     const client = await this.pool.client(this.host);
     await new Promise<void>((resolve, reject) => {
       client.sftp((error, sftp) => {
-        if (error) return reject(this.connectionFailure(error));
+        if (error) return reject(this.connectionFailure(error, client));
         sftp.writeFile(remotePath, content, { mode }, (writeError) => {
           if (writeError) {
             sftp.end();
@@ -299,7 +318,7 @@ class SshTransport implements Transport {
     const client = await this.pool.client(this.host);
     await new Promise<void>((resolve, reject) => {
       client.sftp((error, sftp) => {
-        if (error) return reject(this.connectionFailure(error));
+        if (error) return reject(this.connectionFailure(error, client));
         const fail = (what: string, e: Error) => {
           sftp.end();
           reject(new RemoteError(`[${this.host}] ${what}: ${e.message}`, 'permanent', this.host));
@@ -343,13 +362,13 @@ class SshTransport implements Transport {
     return new Promise((resolve, reject) => {
       let watchdog: NodeJS.Timeout | undefined;
       client.exec(line, (error, channel: ClientChannel) => {
-        if (error) return reject(this.connectionFailure(error));
+        if (error) return reject(this.connectionFailure(error, client));
         if (seconds > 0) {
           // The server did not answer within the deadline and its own `timeout`: the link or the
           // host is gone. Drop the connection; the next try opens a new one.
           watchdog = setTimeout(() => {
             reject(new StepTimedOut(this.host, display, kind, seconds));
-            this.pool.forget(this.host);
+            this.pool.forget(this.host, client);
             channel.close();
           }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
           watchdog.unref();
@@ -373,15 +392,15 @@ class SshTransport implements Transport {
         channel.on('close', () => {
           clearTimeout(watchdog);
           // No exit status means the connection went away mid-command.
-          if (exitCode === undefined) reject(this.connectionFailure(new Error('connection lost before the command finished')));
+          if (exitCode === undefined) reject(this.connectionFailure(new Error('connection lost before the command finished'), client));
           else resolve({ exitCode, stdout, stderr });
         });
       });
     });
   }
 
-  private connectionFailure(error: Error): RemoteError {
-    this.pool.forget(this.host);
+  private connectionFailure(error: Error, client?: Client): RemoteError {
+    this.pool.forget(this.host, client);
     return new RemoteError(`[${this.host}] ${error.message}`, classifyConnectionError(error), this.host);
   }
 }
