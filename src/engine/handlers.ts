@@ -38,9 +38,19 @@ function classified<T>(env: StepEnv, host: string | undefined, work: () => Promi
   });
 }
 
+// An unlock that failed (the primary unreachable): the message says exactly how to release the lock.
+function lockLeftHeld(env: StepEnv, host: string, error: Error & { kind?: string }): Error {
+  const destination = env.config.destination ? ` -d ${env.config.destination}` : '';
+  const how = `The deploy lock is still held on ${host}. Once it answers, release it with: sextant lock release${destination}`;
+  return Object.assign(new Error(`${error.message}\n${how}`), { kind: error.kind });
+}
+
 export function stepHandlers(env: StepEnv): StepHandlers {
   return {
-    hostStep: (input) => classified(env, input.host, () => hostStages[input.stage](env, input.host, input.attempt)),
+    hostStep: (input) => {
+      const step = classified(env, input.host, () => hostStages[input.stage](env, input.host, input.attempt));
+      return input.stage === 'unlock' ? step.catch((error: Error & { kind?: string }) => Promise.reject(lockLeftHeld(env, input.host, error))) : step;
+    },
     swapStep: (input) => classified(env, input.host, () => swapStep(env, input)),
     build: () => classified(env, undefined, () => buildAndPush(env)),
     // The machine says whether the run holds the lock; it has connected (pre-connect ran).

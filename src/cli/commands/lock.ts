@@ -12,7 +12,8 @@ export function registerLockCommands(program: Command, ctx: CliContext): void {
   leaf('status', 'Show whether the deploy lock is held, and its details').action((options: ServerCommandOptions, command: Command) =>
     withSession(command, ctx.io, { ...options, kamalCommand: 'lock' }, async ({ env }) => {
       const details = await ops.deployLockStatus(env);
-      ctx.io.out(details === undefined ? 'There is no deploy lock' : details.trimEnd());
+      const holder = details === undefined ? undefined : ops.lockHolder(env, details);
+      ctx.io.out(details === undefined ? 'There is no deploy lock' : holder ? `${details.trimEnd()}\n${holder}` : details.trimEnd());
     }),
   );
 

@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as lock from '../../commands/lock.ts';
 import { CommandFailed } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
+import { readRun, runsDirectory, runStatus } from '../run-record.ts';
 import { acquireLock, prepare } from '../steps/server.ts';
 import { on } from './runtime.ts';
 
@@ -42,4 +45,22 @@ export async function deployLockStatus(env: StepEnv): Promise<string | undefined
 
 function lockHosts(env: StepEnv): string[] {
   return env.selection.primaryHost ? [env.selection.primaryHost] : [];
+}
+
+// What can be told about the run that holds a lock, from its details: the automatic lock of a
+// Sextant run names the run, and a run recorded on this machine says whether its process lives.
+export function lockHolder(env: StepEnv, details: string): string | undefined {
+  const runId = /sextant run (\S+?)\)/.exec(details)?.[1];
+  if (!runId) return undefined;
+  const dir = join(runsDirectory(env.config.cwd, env.config.runDirectory), runId);
+  if (!existsSync(dir)) return `Held by sextant run ${runId}, not recorded on this machine: whether it is still running cannot be told from here`;
+  const status = runStatus(readRun(dir));
+  switch (status) {
+    case 'running':
+      return `Held by sextant run ${runId}, still running on this machine`;
+    case 'interrupted':
+      return `Held by sextant run ${runId}, whose process is gone: \`sextant resume ${runId}\` takes the lock over and finishes the run, \`sextant lock release\` gives it up`;
+    default:
+      return `Held by sextant run ${runId}, which ${status === 'broken' ? 'has an unreadable record' : `${status}`} without releasing it: \`sextant lock release\` gives it up`;
+  }
 }
