@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { argv, quoted, type Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
 import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
@@ -257,6 +257,10 @@ function connectErrorCode(error: Error): string | undefined {
   return /Timed out while waiting for handshake/i.test(error.message) ? 'ETIMEDOUT' : undefined;
 }
 
+const sftpSessions = new WeakMap<Client, Promise<SFTPWrapper>>();
+// Below ssh2's smallest write size, so one write request carries the whole file.
+const SINGLE_WRITE_BYTES = 32 * 1024;
+
 class SshTransport implements Transport {
   constructor(
     readonly host: string,
@@ -292,25 +296,43 @@ class SshTransport implements Transport {
     return result;
   }
 
+  // One SFTP channel per connection, opened by the first upload and kept: opening one costs
+  // three round trips (channel, subsystem, version), as much again as the upload itself.
+  private sftpSession(client: Client): Promise<SFTPWrapper> {
+    let session = sftpSessions.get(client);
+    if (!session) {
+      session = new Promise<SFTPWrapper>((resolve, reject) =>
+        client.sftp((error, sftp) => {
+          if (error) return reject(this.connectionFailure(error, client));
+          sftp.on('close', () => sftpSessions.delete(client));
+          resolve(sftp);
+        }),
+      );
+      session.catch(() => sftpSessions.delete(client));
+      sftpSessions.set(client, session);
+    }
+    return session;
+  }
+
+  // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets
+  // it) and close sent together: two round trips. A file longer than one SFTP write is written
+  // before the rest is sent (ssh2 splits it, and the close must come after the last part).
   async upload(remotePath: string, content: string, mode: number): Promise<void> {
     const client = await this.pool.client(this.host);
-    await new Promise<void>((resolve, reject) => {
-      client.sftp((error, sftp) => {
-        if (error) return reject(this.connectionFailure(error, client));
-        sftp.writeFile(remotePath, content, { mode }, (writeError) => {
-          if (writeError) {
-            sftp.end();
-            return reject(new RemoteError(`[${this.host}] upload of ${remotePath} failed: ${writeError.message}`, 'permanent', this.host));
-          }
-          // writeFile keeps an existing file's mode; set it explicitly as Kamal's upload does.
-          sftp.chmod(remotePath, mode, (chmodError) => {
-            sftp.end();
-            if (chmodError) reject(new RemoteError(`[${this.host}] chmod of ${remotePath} failed: ${chmodError.message}`, 'permanent', this.host));
-            else resolve();
-          });
-        });
-      });
-    });
+    const sftp = await this.sftpSession(client);
+    const data = Buffer.from(content);
+    const failed = (what: string) => (error: Error) => new RemoteError(`[${this.host}] ${what} of ${remotePath} failed: ${error.message}`, 'permanent', this.host);
+    const handle = await new Promise<Buffer>((resolve, reject) =>
+      sftp.open(remotePath, 'w', mode, (error, h) => (error ? reject(failed('upload')(error)) : resolve(h))),
+    );
+    const request = (send: (done: (error?: Error | null) => void) => void, what: string) =>
+      new Promise<void>((resolve, reject) => send((error) => (error ? reject(failed(what)(error)) : resolve())));
+    const write = request((done) => sftp.write(handle, data, 0, data.length, 0, done), 'upload');
+    if (data.length > SINGLE_WRITE_BYTES) await write.catch(() => {});
+    const rest = [request((done) => sftp.fchmod(handle, mode, done), 'chmod'), request((done) => sftp.close(handle, done), 'upload')];
+    const results = await Promise.allSettled([write, ...rest]);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
 
   async uploadDirectory(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void> {

@@ -61,6 +61,22 @@ test('uploads land with the requested mode, also over an existing file', async (
   }
 });
 
+test('uploads share one SFTP channel: several at once, a shorter file over a longer one (truncated), and one larger than a single SFTP write', async () => {
+  const pool = new SshPool(settings());
+  try {
+    const t = pool.transport(srv1);
+    await t.exec(script('rm -rf .sextant-test && mkdir -p .sextant-test && printf "%0200d" 0 > .sextant-test/a.env'));
+    const big = 'x'.repeat(300 * 1024) + '\nEND\n';
+    await Promise.all([t.upload('.sextant-test/a.env', 'A=1\n', 0o600), t.upload('.sextant-test/b.env', 'B=2\n', 0o640), t.upload('.sextant-test/big', big, 0o600)]);
+    await t.upload('.sextant-test/b.env', 'B=3\n', 0o600);
+    const listing = (await t.exec(script("stat -c '%a %s %n' .sextant-test/a.env .sextant-test/b.env .sextant-test/big && cat .sextant-test/a.env .sextant-test/b.env && tail -c 4 .sextant-test/big"))).stdout;
+    assert.is(listing, `600 4 .sextant-test/a.env\n600 4 .sextant-test/b.env\n600 ${big.length} .sextant-test/big\nA=1\nB=3\nEND\n`);
+    await t.exec(script('rm -rf .sextant-test'));
+  } finally {
+    await pool.closeAll();
+  }
+});
+
 test('ssh.proxy: a host is reached through a bastion', async () => {
   const pool = new SshPool(settings({ proxy: `root@${srv1}` }));
   try {
