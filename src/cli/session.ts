@@ -16,6 +16,8 @@ export interface ServerCommandOptions {
   format?: OutputFormat;
   /** The old spelling of --format, on every command whose --output is not Kamal's own. */
   output?: string;
+  /** --lock-wait SECONDS: how long to wait for a held deploy lock before giving up. */
+  lockWait?: string;
 }
 
 const FORMATS: OutputFormat[] = ['text', 'json'];
@@ -25,9 +27,17 @@ const FORMATS: OutputFormat[] = ['text', 'json'];
 export function serverCommandOptions(command: Command, options: { outputAlias?: boolean } = {}): Command {
   command
     .option('--dry-run', 'Connect to nothing: print each command that would run, per host, as [host] line')
-    .addOption(new Option('--format <format>', 'Output format: text, or json (one event per line)').choices(FORMATS));
+    .addOption(new Option('--format <format>', 'Output format: text, or json (one event per line)').choices(FORMATS))
+    .option('--lock-wait <seconds>', 'When the deploy lock is held, wait up to this many seconds for it to be released (default: fail at once)');
   if (options.outputAlias !== false) command.addOption(new Option('--output <format>', 'Same as --format').choices(FORMATS).hideHelp());
   return command;
+}
+
+function lockWaitSeconds(given: string | undefined): number | undefined {
+  if (given === undefined) return undefined;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`--lock-wait: expected a number of seconds ≥ 0, got ${JSON.stringify(given)}`);
+  return seconds;
 }
 
 /** The event format asked for: --format, else the old --output spelling, else text. */
@@ -80,6 +90,7 @@ export async function withSession<T>(
     onDryRunLine: (line) => io.out(line),
     existingContainers: options.existingContainers?.(project),
     lockMessage: options.lockMessage,
+    lockWaitSeconds: lockWaitSeconds(options.lockWait),
     runId: options.runId,
   });
   const detach = options.dryRun

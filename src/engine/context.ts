@@ -18,6 +18,8 @@ export interface StepEnv {
   performer: string; // audit and hooks
   lockedBy: string; // lock details
   lockMessage?: string;
+  // --lock-wait: how long taking the lock waits for a held one to be released (0: not at all).
+  lockWaitSeconds?: number;
   // Set when a parent Sextant/Kamal already holds the lock (KAMAL_LOCK=true).
   lockInherited: boolean;
   skipHooks: boolean;

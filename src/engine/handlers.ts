@@ -5,6 +5,7 @@ import type { StepEnv } from './context.ts';
 import { runHook } from './hooks.ts';
 import type { StepHandlers } from './run.ts';
 import { bootAccessory } from './operations/accessory.ts';
+import { acquireLockWaiting } from './operations/lock-wait.ts';
 import { revertHost } from './operations/revert.ts';
 import { processState } from './operations/runtime.ts';
 import { checkRollbackContainers, prepareAssets, stopStaleContainers, swapStep, tagLatest } from './steps/app.ts';
@@ -14,7 +15,7 @@ import * as server from './steps/server.ts';
 const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number) => Promise<void>> = {
   pull: server.pull,
   prepare: server.prepare,
-  lock: server.acquireLock,
+  lock: acquireLockWaiting,
   unlock: server.releaseLock,
   bootstrap: server.bootstrap,
   checkRollback: checkRollbackContainers,

@@ -28,6 +28,8 @@ export interface SessionRequest {
   // Dry runs: containers that exist before the run (e.g. the rollback target).
   existingContainers?: (host: string) => string[];
   lockMessage?: string;
+  // --lock-wait: seconds to wait for a held deploy lock.
+  lockWaitSeconds?: number;
   // A resumed run keeps its id (and so its record and the lock it names).
   runId?: string;
   // Tests and benchmarks supply their own transports (e.g. in memory).
@@ -127,6 +129,7 @@ export function openSession(request: SessionRequest): Session {
     // A recorded run's automatic lock names the run, so that its resume knows the lock as its own.
     lockMessage: request.lockMessage ?? (store ? runLockMessage(runId) : undefined),
     lockInherited: request.env.KAMAL_LOCK === 'true',
+    lockWaitSeconds: request.lockWaitSeconds ?? 0,
     skipHooks: request.skipHooks,
     dryRun: request.dryRun,
     startedAt: Date.now(),

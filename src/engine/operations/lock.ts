@@ -4,7 +4,8 @@ import * as lock from '../../commands/lock.ts';
 import { CommandFailed } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
 import { readRun, runsDirectory, runStatus } from '../run-record.ts';
-import { acquireLock, prepare } from '../steps/server.ts';
+import { prepare } from '../steps/server.ts';
+import { acquireLockWaiting } from './lock-wait.ts';
 import { on } from './runtime.ts';
 
 // `sextant lock …` (Kamal's cli/lock.rb). The lock lives on the selection's primary host only.
@@ -15,7 +16,9 @@ const NO_LOCK = /No such file or directory/;
 // selected host, then the lock on the primary host. Kamal leaves it held when the process ends.
 export async function acquireDeployLock(env: StepEnv): Promise<void> {
   await on(env, env.selection.hosts, (host) => prepare(env, host));
-  await on(env, lockHosts(env), (host) => acquireLock(env, host, 1));
+  // A retried try (after a dropped connection) may find the lock its first try took.
+  let tries = 0;
+  await on(env, lockHosts(env), (host) => acquireLockWaiting(env, host, ++tries));
 }
 
 // Returns false when there was no lock to release.

@@ -3,7 +3,8 @@ import { UserError, isUserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
 import { runHook } from '../hooks.ts';
-import { acquireLock, prepare, releaseLock } from '../steps/server.ts';
+import { prepare, releaseLock } from '../steps/server.ts';
+import { acquireLockWaiting } from './lock-wait.ts';
 
 // What one CLI process remembers between operations, as Kamal's commander does: whether the
 // pre-connect hook already ran and whether this process holds the deploy lock. Kept beside the
@@ -109,7 +110,9 @@ export async function withLock<T>(env: StepEnv, body: () => Promise<T>): Promise
   const lockHost = env.selection.primaryHost;
   if (lockHost) {
     env.bus.emit('log', { level: 'info', message: 'Acquiring the deploy lock...', at: Date.now() });
-    await on(env, [lockHost], (host) => acquireLock(env, host, 1));
+    // A retried try (after a dropped connection) may find the lock its first try took.
+    let tries = 0;
+    await on(env, [lockHost], (host) => acquireLockWaiting(env, host, ++tries));
   }
   state.holdingLock = true;
   let result: T;

@@ -62,4 +62,27 @@ test('the primary unreachable at unlock: the deploy fails naming the held lock a
   assert.is(next.code, 0, next.stdout + next.stderr);
 });
 
+test('--lock-wait: a deploy waits for a held lock and goes on once it is released; a lock acquire that waits too little fails naming the lock', async () => {
+  const held = await sextant(project, ['lock', 'acquire', '-m', 'maintenance window']);
+  assert.is(held.code, 0, held.stdout + held.stderr);
+  const short = await sextant(project, ['lock', 'acquire', '-m', 'second', '--lock-wait', '1']);
+  assert.ok(short.code !== 0);
+  assert.match(short.stdout + short.stderr, /Deploy lock found/);
+  assert.match(short.stdout + short.stderr, /maintenance window/);
+
+  let released: Promise<unknown> = Promise.resolve();
+  let waited = false;
+  const result = await sextantStreaming(project, ['deploy', '--version', 'v4', '--lock-wait', '120'], (event) => {
+    if (!waited && event.type === 'log' && /waiting up to 120s/.test(String(event.message))) {
+      waited = true;
+      released = sextant(project, ['lock', 'release']);
+    }
+  });
+  await released;
+  assert.ok(waited, 'the deploy said it waits for the lock');
+  assert.is(result.code, 0, result.stdout.slice(-3000) + result.stderr);
+  await assertOneVersionEach(project, { [primary]: 'v4', [second]: 'v4', [third]: 'v4' });
+  assert.is(await lockState(primary, project), 'free');
+});
+
 test.run();
