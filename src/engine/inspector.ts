@@ -1,5 +1,4 @@
-import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
-import WebSocket from 'ws';
+import type { StatelyInspectionEvent } from '@statelyai/inspect';
 import type { InspectionEvent } from 'xstate';
 import { UserError } from '../errors.ts';
 
@@ -59,6 +58,8 @@ export function inspectorUrl(value: true | string): string {
 
 export async function connectInspector(url: string, options: InspectorOptions): Promise<RunInspector> {
   const { redact, warn } = options;
+  // Loaded only for --inspect: a run without it does not carry the inspector and ws.
+  const [{ createInspector }, { default: WebSocket }] = await Promise.all([import('@statelyai/inspect'), import('ws')]);
   const socket = new WebSocket(url);
   let open = false;
   let broken = false;
