@@ -239,7 +239,9 @@ export class SshPool {
         authHandler: authHandler(this.settings, target.user),
         keepaliveInterval: (this.settings.keepaliveSeconds ?? 30) * 1000,
         keepaliveCountMax: 3,
-        readyTimeout: (this.settings.connectTimeoutSeconds ?? 20) * 1000,
+        // A host that drops packets is given up within about down_after, not after a whole
+        // handshake timeout per try.
+        readyTimeout: Math.min(this.settings.connectTimeoutSeconds ?? 20, Math.max(5, (this.settings.downAfterSeconds ?? DEFAULT_DOWN_AFTER_SECONDS) + 1)) * 1000,
       });
     });
   }
