@@ -169,7 +169,8 @@ test('everything: one of every root key resolves with Kamal semantics', () => {
   });
   assert.equal(config.boot, { limit: { hosts: 2 }, wait: 10 });
   assert.equal(config.aliases, { console: 'app exec -i --reuse "bin/rails console"', uname: 'app exec -p -q -r web "uname -a"' });
-  assert.equal(config.sextant, { retry: { attempts: 6, baseDelay: 0.5, maxDelay: 20 } });
+  assert.equal(config.sextant.retry, { attempts: 6, baseDelay: 0.5, maxDelay: 20, downAfter: 5 });
+  assert.equal(config.sextant.fleet, { maxFailures: { count: 0 }, onFailure: 'keep' });
   assert.equal(config.volumes, ['/path/on/host:/path/in/container:ro']);
   assert.equal(config.allHosts, ['10.1.1.1', '10.1.1.2']);
   assert.is(JSON.stringify(JSON.parse(JSON.stringify(config))), JSON.stringify(config), 'plain data');
@@ -184,7 +185,8 @@ test('defaults of a minimal config', () => {
   assert.equal(config.sshkit, { maxConcurrentStarts: 30, poolIdleTimeout: 900 });
   assert.equal(config.builder, { arches: ['amd64'], local: true, driver: 'docker-container', args: [], secrets: [], dockerfile: 'Dockerfile' });
   assert.equal([config.deployTimeout, config.drainTimeout, config.readinessDelay, config.retainContainers], [30, 30, 7, 5]);
-  assert.equal(config.sextant.retry, { attempts: 4, baseDelay: 1, maxDelay: 15 });
+  assert.equal(config.sextant.retry, { attempts: 4, baseDelay: 1, maxDelay: 15, downAfter: 5 });
+  assert.equal(config.sextant.deadlines, { command: 30, pull: 300, proxyDeploy: 75, stop: 45, build: 3600, hook: 600, local: 30 });
   assert.equal(config.logging, { options: [['max-size', '10m']] });
   assert.equal(config.boot, {});
   assert.is(config.requireDestination, false);
