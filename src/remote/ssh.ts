@@ -320,6 +320,10 @@ class SshTransport implements Transport {
   // it) and close sent together: two round trips. A file longer than one SFTP write is written
   // before the rest is sent (ssh2 splits it, and the close must come after the last part).
   async upload(remotePath: string, content: string, mode: number): Promise<void> {
+    return this.withinDeadline(`upload ${remotePath}`, () => this.uploadNow(remotePath, content, mode));
+  }
+
+  private async uploadNow(remotePath: string, content: string, mode: number): Promise<void> {
     const client = await this.pool.client(this.host);
     const sftp = await this.sftpSession(client);
     const data = Buffer.from(content);
@@ -338,6 +342,10 @@ class SshTransport implements Transport {
   }
 
   async uploadDirectory(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void> {
+    return this.withinDeadline(`upload ${remoteParent}/${name}`, () => this.uploadDirectoryNow(remoteParent, name, files, mode));
+  }
+
+  private async uploadDirectoryNow(remoteParent: string, name: string, files: Record<string, string>, mode: number): Promise<void> {
     const remoteDir = `${remoteParent}/${name}`;
     const client = await this.pool.client(this.host);
     await new Promise<void>((resolve, reject) => {
@@ -421,6 +429,23 @@ class SshTransport implements Transport {
         });
       });
     });
+  }
+
+  // An upload (SFTP) gets the deadline of a plain command; past it the connection is dropped, as
+  // for a command whose server stopped answering (a dropped link would otherwise hold it until
+  // the keepalives fail).
+  private withinDeadline(what: string, work: () => Promise<void>): Promise<void> {
+    const seconds = this.pool.deadlines.command;
+    if (seconds <= 0) return work();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.pool.forget(this.host);
+        reject(new StepTimedOut(this.host, what, 'command', seconds));
+      }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
+      timer.unref();
+    });
+    return Promise.race([work(), deadline]).finally(() => clearTimeout(timer));
   }
 
   private connectionFailure(error: Error, client?: Client): RemoteError {
