@@ -67,7 +67,8 @@ export class UvuTestRunner {
     register(new URL('./fresh-modules.mjs', import.meta.url));
     const root = process.cwd();
     const rel = (path) => relative(root, resolve(path));
-    this.testFiles = (this.options.testDirs ?? []).flatMap((dir) => walk(dir, isTest)).map(rel);
+    const skip = new Set((this.options.skipTests ?? []).map(rel));
+    this.testFiles = (this.options.testDirs ?? []).flatMap((dir) => walk(dir, isTest)).map(rel).filter((file) => !skip.has(file));
     this.preloadFiles = (this.options.preloadDirs ?? []).flatMap((dir) => walk(dir, isSource)).map(rel);
     if (this.testFiles.length === 0) throw new Error(`uvu runner: no *.test.ts files in ${JSON.stringify(this.options.testDirs)}`);
     const escaped = (error) => {
@@ -184,6 +185,7 @@ export const strykerValidationSchema = {
       properties: {
         testDirs: { description: 'Folders whose *.test.ts files are the tests', type: 'array', items: { type: 'string' } },
         preloadDirs: { description: 'Folders whose modules are loaded before any test (the code under test)', type: 'array', items: { type: 'string' } },
+        skipTests: { description: 'Test files not to run (they read the source text, which Stryker instruments)', type: 'array', items: { type: 'string' } },
       },
     },
   },
