@@ -392,19 +392,24 @@ class SshTransport implements Transport {
   ): Promise<ExecResult> {
     const client = await this.pool.client(this.host);
     return new Promise((resolve, reject) => {
+      // The server did not answer within the deadline and its own `timeout` (not even to open the
+      // channel): the link or the host is gone. Drop the connection; the next try opens a new one.
+      let opened: ClientChannel | undefined;
       let watchdog: NodeJS.Timeout | undefined;
+      if (seconds > 0) {
+        watchdog = setTimeout(() => {
+          reject(new StepTimedOut(this.host, display, kind, seconds));
+          this.pool.forget(this.host, client);
+          opened?.close();
+        }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
+        watchdog.unref();
+      }
       client.exec(line, (error, channel: ClientChannel) => {
-        if (error) return reject(this.connectionFailure(error, client));
-        if (seconds > 0) {
-          // The server did not answer within the deadline and its own `timeout`: the link or the
-          // host is gone. Drop the connection; the next try opens a new one.
-          watchdog = setTimeout(() => {
-            reject(new StepTimedOut(this.host, display, kind, seconds));
-            this.pool.forget(this.host, client);
-            channel.close();
-          }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
-          watchdog.unref();
+        if (error) {
+          clearTimeout(watchdog);
+          return reject(this.connectionFailure(error, client));
         }
+        opened = channel;
         let stdout = '';
         let stderr = '';
         let exitCode: number | undefined;
