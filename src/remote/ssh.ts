@@ -141,13 +141,13 @@ export class SshPool {
   // broke, a newer connection of the same host is left alone.
   forget(host: string, broken?: Client): void {
     if (broken && this.clients.get(host) !== broken) {
-      broken.end();
+      hangUp(broken);
       return;
     }
     const connection = this.connections.get(host);
     this.connections.delete(host);
     this.clients.delete(host);
-    connection?.then((c) => c.end()).catch(() => {});
+    connection?.then(hangUp).catch(() => {});
   }
 
   async closeAll(): Promise<void> {
@@ -156,7 +156,7 @@ export class SshPool {
     const all = [...this.connections.values()];
     this.connections.clear();
     this.clients.clear();
-    await Promise.allSettled(all.map(async (c) => (await c).end()));
+    await Promise.allSettled(all.map(async (c) => hangUp(await c)));
   }
 
   private touch(host: string): void {
@@ -245,6 +245,13 @@ export class SshPool {
       });
     });
   }
+}
+
+// Ends a connection; one whose server no longer answers (packets dropped) would keep its socket,
+// and so the process, alive until TCP gives up: it is destroyed a second later.
+function hangUp(client: Client): void {
+  client.end();
+  setTimeout(() => client.destroy(), 1000).unref();
 }
 
 // `timeout -k 5 N sh -c '<line>'`: the server kills the command (and its children) at the deadline.
