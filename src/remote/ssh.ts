@@ -221,7 +221,7 @@ export class SshPool {
     return new Promise((resolve, reject) => {
       const client = new Client();
       const fail = (error: Error) => {
-        client.end();
+        hangUp(client);
         reject(new RemoteError(`[${target.host}] ${error.message}`, classifyConnectionError(error), target.host, connectErrorCode(error)));
       };
       client.once('ready', () => {
@@ -251,7 +251,9 @@ export class SshPool {
 // and so the process, alive until TCP gives up: it is destroyed a second later.
 function hangUp(client: Client): void {
   client.end();
-  setTimeout(() => client.destroy(), 1000).unref();
+  // ssh2's destroy() skips a socket that is no longer writable, which end() has made it: the
+  // socket itself is destroyed.
+  setTimeout(() => (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy(), 1000).unref();
 }
 
 // `timeout -k 5 N sh -c '<line>'`: the server kills the command (and its children) at the deadline.
