@@ -46,7 +46,7 @@ export default {
   concurrency: 2,
   // The sandbox is a copy of the project: leave out what the unit tests never read (node_modules is
   // symlinked, .git, reports and .stryker-tmp are left out by Stryker itself).
-  ignorePatterns: ['.kamal/runs', '.testbed', '.scratch', 'dist', 'tmp', 'examples', '*.log'],
+  ignorePatterns: ['.kamal/runs', '.testbed', '.scratch', 'dist', 'tmp', '*.log'],
   // A busy shared machine needs slack before a slow mutant is called a timeout.
   timeoutMS: 15000,
   timeoutFactor: 2,
