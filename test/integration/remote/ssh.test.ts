@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argv, script } from '../../../src/commands/command.ts';
-import { CommandFailed, RemoteError } from '../../../src/remote/failures.ts';
+import { CommandFailed, HostDown, RemoteError } from '../../../src/remote/failures.ts';
 import { SshPool, type SshSettings } from '../../../src/remote/ssh.ts';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
 
@@ -88,18 +88,29 @@ test('ssh.proxy: a host is reached through a bastion', async () => {
   }
 });
 
-test('a refused connection is transient; a refused key is permanent', async () => {
+test('refused connections are retried until down_after, then the host is down (permanent); a short refusal is ridden out; a refused key is permanent', async () => {
   await faults.stopSshd(srv2);
   try {
-    const pool = new SshPool(settings());
+    const pool = new SshPool(settings({ downAfterSeconds: 2 }));
     try {
       await pool.transport(srv2).exec(script('true'));
       assert.unreachable('sshd is stopped');
     } catch (error) {
-      assert.instance(error, RemoteError);
-      assert.is((error as RemoteError).kind, 'transient', String(error));
+      assert.instance(error, HostDown);
+      assert.is((error as RemoteError).kind, 'permanent', String(error));
+      assert.match(String(error), /ECONNREFUSED/);
     } finally {
       await pool.closeAll();
+    }
+    // sshd comes back within down_after: the same kind of command goes through.
+    const patient = new SshPool(settings({ downAfterSeconds: 10 }));
+    try {
+      const pending = patient.transport(srv2).exec(script('echo back'));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await faults.startSshd(srv2);
+      assert.is((await pending).stdout.trim(), 'back');
+    } finally {
+      await patient.closeAll();
     }
   } finally {
     await faults.startSshd(srv2);
