@@ -63,9 +63,9 @@ test('a command after other text runs and keeps that text', async () => {
   assert.equal(commands, ['echo hi', 'echo yes']);
 });
 
-test('parentheses without `$(` are text, and so are `$()`, an unclosed `$(` and `$ (`', async () => {
-  const { values, commands } = await parse(['A=f(x)', 'B=$()', 'C=$(echo', 'D=5$ (approx)', 'E=(a)$(echo b)'].join('\n'));
-  assert.equal(values, { A: 'f(x)', B: '$()', C: '$(echo', D: '5$ (approx)', E: '(a)b' });
+test('parentheses without `$(` are text, and so are `$()`, an unclosed `$(`, `$ (` and `$-x)`', async () => {
+  const { values, commands } = await parse(['A=f(x)', 'B=$()', 'C=$(echo', 'D=5$ (approx)', 'E=(a)$(echo b)', 'F=$-x)'].join('\n'));
+  assert.equal(values, { A: 'f(x)', B: '$()', C: '$(echo', D: '5$ (approx)', E: '(a)b', F: '$-x)' });
   assert.equal(commands, ['echo b']);
 });
 
