@@ -7,8 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
 import { serverShell } from '../engine/inspect.ts';
-import { removeApp, sextant, sextantStreaming } from '../engine/project.ts';
-import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject, recordTime } from './helpers.ts';
+import { sextant, sextantStreaming } from '../engine/project.ts';
+import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject, recordTime, startFromV1 } from './helpers.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
@@ -21,17 +21,7 @@ const project = makeFaultProject(testbed, {
   sextant: `  deadlines:\n    command: ${COMMAND_DEADLINE}\n`,
 });
 
-test.before(async () => {
-  await removeApp(project, servers, serverShell);
-  const first = await sextant(project, ['deploy', '--version', 'v1']);
-  assert.is(first.code, 0, first.stdout + first.stderr);
-});
-
-test.after(async () => {
-  for (const server of servers) await faults.clearAll(server);
-  await removeApp(project, servers, serverShell);
-  project.cleanup();
-});
+startFromV1(test, project, servers);
 
 test('dockerd frozen on one server at boot: its steps time out, are retried, and the deploy fails instead of hanging', async () => {
   const load = loadOn(servers, project);

@@ -4,9 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
-import { serverShell } from '../engine/inspect.ts';
-import { removeApp, sextant, sextantStreaming } from '../engine/project.ts';
-import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject, recordTime, servedVersion } from './helpers.ts';
+import { sextant, sextantStreaming } from '../engine/project.ts';
+import { assertOneVersionEach, containersOf, failuresOn, loadOn, lockState, makeFaultProject, recordTime, servedVersion, startFromV1 } from './helpers.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
@@ -14,17 +13,7 @@ const [primary, second, troubled] = servers as [string, string, string];
 // Kamal's and Sextant's defaults for the retries (4 tries, 1 s base, 15 s max) and down_after (5 s).
 const project = makeFaultProject(testbed, { service: 'fgiveup', servers, retry: { attempts: 4, base_delay: 1, max_delay: 15 } });
 
-test.before(async () => {
-  await removeApp(project, servers, serverShell);
-  const first = await sextant(project, ['deploy', '--version', 'v1']);
-  assert.is(first.code, 0, first.stdout + first.stderr);
-});
-
-test.after(async () => {
-  for (const server of servers) await faults.clearAll(server);
-  await removeApp(project, servers, serverShell);
-  project.cleanup();
-});
+startFromV1(test, project, servers);
 
 const isWebRun = (event: { type: string; [k: string]: unknown }, host: string) =>
   event.type === 'command.start' && event.host === host && /docker run --detach .*--name fgiveup-web-/.test(String(event.line));

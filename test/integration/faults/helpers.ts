@@ -4,11 +4,12 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { TestbedInfo } from '../../testbed/index.ts';
+import { faults, type TestbedInfo } from '../../testbed/index.ts';
 import { containers, serverShell, type ContainerInfo } from '../engine/inspect.ts';
 import { startLoad, type LoadResult } from '../engine/load.ts';
-import { makeProject, type Project } from '../engine/project.ts';
+import { makeProject, removeApp, sextant, type Project } from '../engine/project.ts';
 
 export interface FaultProjectOptions {
   service: string;
@@ -22,6 +23,20 @@ export function makeFaultProject(testbed: TestbedInfo, options: FaultProjectOpti
   const project = makeProject(testbed, { service: options.service, servers: options.servers, retry: options.retry ?? { attempts: 3, base_delay: 1, max_delay: 2 } });
   if (options.sextant) appendFileSync(join(project.dir, 'config/deploy.yml'), options.sextant.endsWith('\n') ? options.sextant : `${options.sextant}\n`);
   return project;
+}
+
+// Every scenario starts from v1 deployed on its servers, and leaves no fault and no app behind.
+export function startFromV1(test: Test, project: Project, servers: string[]): void {
+  test.before(async () => {
+    await removeApp(project, servers, serverShell);
+    const first = await sextant(project, ['deploy', '--version', 'v1']);
+    assert.is(first.code, 0, first.stdout + first.stderr);
+  });
+  test.after(async () => {
+    for (const server of servers) await faults.clearAll(server);
+    await removeApp(project, servers, serverShell);
+    project.cleanup();
+  });
 }
 
 export function setDeployYml(project: Project, edit: (text: string) => string): void {

@@ -4,26 +4,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
-import { serverShell } from '../engine/inspect.ts';
-import { removeApp, sextant, sextantStreaming } from '../engine/project.ts';
-import { assertOneVersionEach, failuresOn, loadOn, lockState, makeFaultProject, recordTime } from './helpers.ts';
+import { sextant, sextantStreaming } from '../engine/project.ts';
+import { assertOneVersionEach, failuresOn, loadOn, lockState, makeFaultProject, recordTime, startFromV1 } from './helpers.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
 const [primary, second, third] = servers as [string, string, string];
 const project = makeFaultProject(testbed, { service: 'flock', servers });
 
-test.before(async () => {
-  await removeApp(project, servers, serverShell);
-  const first = await sextant(project, ['deploy', '--version', 'v1']);
-  assert.is(first.code, 0, first.stdout + first.stderr);
-});
-
-test.after(async () => {
-  for (const server of servers) await faults.clearAll(server);
-  await removeApp(project, servers, serverShell);
-  project.cleanup();
-});
+startFromV1(test, project, servers);
 
 test('the primary gone before the unlock: the deploy fails naming the held lock and the command that releases it; lock status names the run', async () => {
   const load = loadOn(servers, project);

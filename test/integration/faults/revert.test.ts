@@ -3,27 +3,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
-import { serverShell } from '../engine/inspect.ts';
 import { auditLog } from '../engine/kamal-state.ts';
-import { removeApp, sextant, sextantStreaming } from '../engine/project.ts';
-import { assertOneVersionEach, containersOf, loadOn, lockState, makeFaultProject, recordTime } from './helpers.ts';
+import { sextant, sextantStreaming } from '../engine/project.ts';
+import { assertOneVersionEach, containersOf, loadOn, lockState, makeFaultProject, recordTime, startFromV1 } from './helpers.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
 const [primary, second, troubled] = servers as [string, string, string];
 const project = makeFaultProject(testbed, { service: 'frevert', servers, sextant: '  fleet:\n    on_failure: revert\n' });
 
-test.before(async () => {
-  await removeApp(project, servers, serverShell);
-  const first = await sextant(project, ['deploy', '--version', 'v1']);
-  assert.is(first.code, 0, first.stdout + first.stderr);
-});
-
-test.after(async () => {
-  for (const server of servers) await faults.clearAll(server);
-  await removeApp(project, servers, serverShell);
-  project.cleanup();
-});
+startFromV1(test, project, servers);
 
 test('revert: 1 of 3 servers fails its health check; all 3 end serving v1, no v2 container is left, 0 failed requests', async () => {
   await faults.failHealthcheck(troubled);
