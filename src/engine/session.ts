@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config, Selection } from '../config/index.ts';
 import { LocalTransport } from '../remote/local.ts';
 import { RecordingTransport, SimulatedServers } from '../remote/recording.ts';
-import { SshPool } from '../remote/ssh.ts';
+import { SshPool, type SshSettings } from '../remote/ssh.ts';
 import type { CommandObserver, LocalRunner, Transport } from '../remote/transport.ts';
 import type { Secrets } from '../secrets/index.ts';
 import type { StepEnv } from './context.ts';
@@ -52,6 +52,21 @@ export function runLockMessage(runId: string): string {
   return `Automatic deploy lock (sextant run ${runId})`;
 }
 
+// The connection settings of config/deploy.yml's `ssh` and `sshkit` sections.
+export function sshSettings(config: Config): SshSettings {
+  return {
+    user: config.ssh.user,
+    port: config.ssh.port,
+    keys: config.ssh.keys,
+    keyData: config.ssh.keyData,
+    keysOnly: config.ssh.keysOnly,
+    proxy: config.ssh.proxy,
+    keepaliveSeconds: config.ssh.keepaliveInterval,
+    maxConcurrentStarts: config.sshkit.maxConcurrentStarts,
+    poolIdleTimeoutSeconds: config.sshkit.poolIdleTimeout,
+  };
+}
+
 export function openSession(request: SessionRequest): Session {
   const { config, secrets } = request;
   const bus = new EngineBus((text) => secrets.redact(text));
@@ -86,19 +101,7 @@ export function openSession(request: SessionRequest): Session {
     local = new LocalTransport({ cwd: request.cwd, env: request.env, observer, deadlines: config.sextant.deadlines });
   } else {
     const pool = new SshPool(
-      {
-        user: config.ssh.user,
-        port: config.ssh.port,
-        keys: config.ssh.keys,
-        keyData: config.ssh.keyData,
-        keysOnly: config.ssh.keysOnly,
-        proxy: config.ssh.proxy,
-        keepaliveSeconds: config.ssh.keepaliveInterval,
-        maxConcurrentStarts: config.sshkit.maxConcurrentStarts,
-        poolIdleTimeoutSeconds: config.sshkit.poolIdleTimeout,
-        deadlines: config.sextant.deadlines,
-        downAfterSeconds: config.sextant.retry.downAfter,
-      },
+      { ...sshSettings(config), deadlines: config.sextant.deadlines, downAfterSeconds: config.sextant.retry.downAfter },
       observer,
     );
     const transports = new Map<string, Transport>();

@@ -10,6 +10,7 @@ import { HOOK_NAMES, hookFile } from '../../commands/hook.ts';
 import { toArgv } from '../../commands/shell.ts';
 import { listSecretReferences, type Config, type Selection } from '../../config/index.ts';
 import { SshPool } from '../../remote/ssh.ts';
+import { sshSettings } from '../../engine/session.ts';
 import type { Transport } from '../../remote/transport.ts';
 import { secretsSource, undefinedSecrets, type Secrets } from '../../secrets/index.ts';
 import * as probe from './probes.ts';
@@ -39,18 +40,7 @@ export async function runChecks(request: CheckRequest): Promise<CheckResult[]> {
   emit(local);
 
   const { config, selection } = request;
-  const pool = new SshPool({
-    user: config.ssh.user,
-    port: config.ssh.port,
-    keys: config.ssh.keys,
-    keyData: config.ssh.keyData,
-    keysOnly: config.ssh.keysOnly,
-    proxy: config.ssh.proxy,
-    keepaliveSeconds: config.ssh.keepaliveInterval,
-    maxConcurrentStarts: config.sshkit.maxConcurrentStarts,
-    poolIdleTimeoutSeconds: config.sshkit.poolIdleTimeout,
-    connectTimeoutSeconds: SSH_CONNECT_TIMEOUT_SECONDS,
-  });
+  const pool = new SshPool({ ...sshSettings(config), connectTimeoutSeconds: SSH_CONNECT_TIMEOUT_SECONDS });
   try {
     const lockHost = selection.primaryHost;
     const hosts = lockHost && !selection.hosts.includes(lockHost) ? [...selection.hosts, lockHost] : selection.hosts;
