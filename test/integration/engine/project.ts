@@ -118,8 +118,15 @@ export interface CliResult {
   stderr: string;
 }
 
-// Runs the real CLI as a user would, in the project.
-export function sextant(project: Project, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Runs the real CLI as a user would, in the project; a process ended by a signal says which.
+export function sextantProcess(project: Project, args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repo, 'bin/sextant.js'), ...args], {
       cwd: project.dir,
@@ -130,8 +137,14 @@ export function sextant(project: Project, args: string[], env: Record<string, st
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+// The same, with a signal counted as exit code 1.
+export async function sextant(project: Project, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await sextantProcess(project, args, env);
+  return { code: code ?? 1, stdout, stderr };
 }
 
 export function runDirs(project: Project): string[] {

@@ -1,35 +1,11 @@
 // Helpers for the run-record tests on the testbed: the CLI as a process that may be SIGKILLed, and
 // what a finished deploy must have left on a server.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { containers, serverShell } from './inspect.ts';
-import type { Project } from './project.ts';
+import type { Project, ProcessResult } from './project.ts';
 
-const repo = new URL('../../../', import.meta.url).pathname;
-
-export interface ProcessResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function sextantProcess(project: Project, args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/sextant.js'), ...args], {
-      cwd: project.dir,
-      env: { ...process.env, CI: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+export { sextantProcess, type ProcessResult } from './project.ts';
 
 export const said = (r: ProcessResult) => `exit ${r.code ?? r.signal}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 
