@@ -10,6 +10,7 @@ import { subcommand, type CliContext } from '../program.ts';
 import { addInspectOption, globalOptions, type GlobalOptions } from '../options.ts';
 import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { resumeRun } from './resume.ts';
+import { pickRollbackVersion } from './rollback-pick.ts';
 import type { Project } from '../project.ts';
 
 interface DeployOptions extends ServerCommandOptions {
@@ -110,7 +111,9 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
       options.resume ? resumeRun(command, ctx, options.resume, options) : runDeploymentCommand(command, ctx, name, options),
     );
   }
-  addInspectOption(serverCommandOptions(subcommand(program, 'rollback <version>', ctx)))
-    .description('Roll back to VERSION, which must still exist as a container on the hosts')
-    .action((version: string, options: DeployOptions, command: Command) => runDeploymentCommand(command, ctx, 'rollback', options, version));
+  addInspectOption(serverCommandOptions(subcommand(program, 'rollback [version]', ctx)))
+    .description('Roll back to VERSION, which must still exist as a container on the hosts (without VERSION: pick one from those there)')
+    .action(async (version: string | undefined, options: DeployOptions, command: Command) =>
+      runDeploymentCommand(command, ctx, 'rollback', options, version ?? (await pickRollbackVersion(command, ctx, options))),
+    );
 }
