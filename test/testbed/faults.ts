@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
-import { DELAY_PROXY_PORT, nodePaths, RULE_COMMENT, serverSpec, UNHEALTHY_FILE } from './layout.ts';
+import { BRIDGE_IP, DELAY_PROXY_PORT, nodePaths, REGISTRY_PORT, RULE_COMMENT, serverSpec, UNHEALTHY_FILE } from './layout.ts';
 import type { NodePaths, NodeSpec } from './layout.ts';
 import { readState } from './state.ts';
 import { output, run, TestbedError, waitFor } from './exec.ts';
@@ -81,14 +81,36 @@ export async function resetSsh(server: ServerRef): Promise<void> {
   await run([...iptables(p), '-I', 'INPUT', '-p', 'tcp', '--dport', '22', ...tagged, '-j', 'REJECT', '--reject-with', 'tcp-reset']);
 }
 
-/** Removes the drop/reset filters (not the latency redirect). */
+/** Removes the drop/reset filters on SSH (not the latency redirect, not the registry block). */
 export async function clearSshFilters(server: ServerRef): Promise<void> {
   const { p } = resolveServer(server);
   await clearSshFiltersOn(p);
 }
 
 async function clearSshFiltersOn(p: NodePaths): Promise<void> {
-  await removeRulesWithComment(iptables(p, 'filter'));
+  await removeRulesWithComment(iptables(p, 'filter'), 'INPUT');
+}
+
+// --- the registry, as one server sees it ------------------------------------------------------------
+
+/**
+ * The registry goes away for this server: its connections to the registry are answered with a TCP
+ * reset, so a `docker pull` or `docker login` there fails with "connection refused" (what a stopped
+ * registry gives). The registry itself, the other servers and the deployer are not affected.
+ */
+export async function blockRegistry(server: ServerRef): Promise<void> {
+  const { p } = resolveServer(server);
+  await unblockRegistryOn(p);
+  await run([...iptables(p), '-I', 'OUTPUT', '-p', 'tcp', '-d', BRIDGE_IP, '--dport', String(REGISTRY_PORT), ...tagged, '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+}
+
+export async function unblockRegistry(server: ServerRef): Promise<void> {
+  const { p } = resolveServer(server);
+  await unblockRegistryOn(p);
+}
+
+async function unblockRegistryOn(p: NodePaths): Promise<void> {
+  await removeRulesWithComment(iptables(p, 'filter'), 'OUTPUT');
 }
 
 // --- SSH latency (userspace delay proxy + iptables REDIRECT) ------------------------------------------
@@ -168,6 +190,7 @@ export async function clearAll(server: ServerRef): Promise<void> {
   const { p } = resolveServer(server);
   await restoreLink(server);
   await clearSshFiltersOn(p);
+  await unblockRegistryOn(p);
   await removeSshLatencyOn(p);
   const pid = readPid(p.dockerPidFile);
   if (pid !== undefined && processState(pid) === 'T') await thawDocker(server);

@@ -62,9 +62,12 @@ export async function removeRootRules(): Promise<void> {
   }
 }
 
-/** Deletes the rules tagged with the testbed comment; `iptables` is a prefix such as ['nsenter', …, 'iptables', '-t', 'nat']. */
-export async function removeRulesWithComment(iptables: string[]): Promise<number> {
-  const listing = await run([...iptables, '-S'], { allowFailure: true });
+/**
+ * Deletes the rules tagged with the testbed comment (only those of `chain` when given); `iptables`
+ * is a prefix such as ['nsenter', …, 'iptables', '-t', 'nat'].
+ */
+export async function removeRulesWithComment(iptables: string[], chain?: string): Promise<number> {
+  const listing = await run([...iptables, '-S', ...(chain ? [chain] : [])], { allowFailure: true });
   if (listing.code !== 0) return 0;
   let removed = 0;
   for (const line of listing.stdout.split('\n')) {
@@ -74,7 +77,7 @@ export async function removeRulesWithComment(iptables: string[]): Promise<number
     const deleted = await run([...iptables, '-D', ...words], { allowFailure: true });
     if (deleted.code !== 0) {
       // Tolerate a rule that vanished meanwhile; fail only if it is still listed.
-      const again = await run([...iptables, '-S'], { allowFailure: true });
+      const again = await run([...iptables, '-S', ...(chain ? [chain] : [])], { allowFailure: true });
       if (again.stdout.split('\n').includes(line)) throw new TestbedError(`cannot delete iptables rule "${line}": ${deleted.stderr.trim()}`);
     }
     removed++;

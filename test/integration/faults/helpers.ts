@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { faults, type TestbedInfo } from '../../testbed/index.ts';
 import { containers, serverShell, type ContainerInfo } from '../engine/inspect.ts';
 import { startLoad, type LoadResult } from '../engine/load.ts';
-import { makeProject, removeApp, sextant, type Project } from '../engine/project.ts';
+import { makeProject, removeApp, sextant, sextantStreaming, type CliResult, type Project } from '../engine/project.ts';
 
 export interface FaultProjectOptions {
   service: string;
@@ -28,9 +28,15 @@ export function makeFaultProject(testbed: TestbedInfo, options: FaultProjectOpti
 // Every scenario starts from v1 deployed on its servers, and leaves no fault and no app behind.
 export function startFromV1(test: Test, project: Project, servers: string[]): void {
   test.before(async () => {
-    await removeApp(project, servers, serverShell);
-    const first = await sextant(project, ['deploy', '--version', 'v1']);
-    assert.is(first.code, 0, first.stdout + first.stderr);
+    try {
+      await removeApp(project, servers, serverShell);
+      const first = await sextant(project, ['deploy', '--version', 'v1']);
+      assert.is(first.code, 0, first.stdout + first.stderr);
+    } catch (error) {
+      // uvu swallows a failed hook's error (every test then fails with no message): show it.
+      console.error('set-up failed:', error);
+      throw error;
+    }
   });
   test.after(async () => {
     for (const server of servers) await faults.clearAll(server);
@@ -53,16 +59,17 @@ export async function lockState(primary: string, project: Project): Promise<'loc
   return (await serverShell(primary, `test -e /root/.kamal/lock-${project.service} && echo locked || echo free`)).trim() as 'locked' | 'free';
 }
 
-/** Every server ends serving exactly one version, and no app container of another version runs there. */
+/**
+ * Every server ends serving exactly one version, and no app container of another version runs
+ * there (a new container that never went live counts: it is a stray).
+ */
 export async function assertOneVersionEach(project: Project, expected: Record<string, string>): Promise<void> {
   for (const [server, version] of Object.entries(expected)) {
     assert.is(await servedVersion(server, project), version, `${server} serves ${version}`);
-    const running = (await containers(server, project.service)).filter((c: ContainerInfo) => c.state === 'running' && c.labels.role === 'web');
-    assert.equal(
-      running.map((c) => c.name),
-      [`${project.service}-web-${version}`],
-      `${server}: only ${version} runs for web (have ${running.map((c) => c.name).join(', ')})`,
-    );
+    const running = (await containers(server, project.service)).filter((c: ContainerInfo) => c.state === 'running');
+    const names = running.map((c) => c.name);
+    assert.equal(names.filter((n) => n.startsWith(`${project.service}-web-`)), [`${project.service}-web-${version}`], `${server}: only ${version} runs for web (have ${names.join(', ')})`);
+    assert.equal(names.filter((n) => !n.endsWith(`-${version}`)), [], `${server}: no container of another version runs (have ${names.join(', ')})`);
   }
 }
 
@@ -88,4 +95,95 @@ export function eventsOfType<T>(events: Array<{ type: string }>, type: string): 
 /** Measured times go to a file (the test runner shows a file's output only when it fails). */
 export function recordTime(scenario: string, what: string, ms: number): void {
   appendFileSync(process.env.SEXTANT_FAULT_TIMES ?? join(tmpdir(), 'sextant-fault-times.log'), `${new Date().toISOString()} ${scenario}: ${what} ${(ms / 1000).toFixed(1)} s\n`);
+}
+
+export type RunEvent = { type: string; [k: string]: unknown };
+
+/** A point of a deploy where a scenario strikes one host (`host`), recognised from the run's events. */
+export interface DeployPoint {
+  name: string;
+  reached(event: RunEvent, host: string, service: string): boolean;
+}
+
+const commandOn = (pattern: (service: string) => RegExp) => (event: RunEvent, host: string, service: string) =>
+  event.type === 'command.start' && event.host === host && pattern(service).test(String(event.line));
+const stageStart = (stage: string) => (event: RunEvent) => event.type === 'stage.started' && event.stage === stage;
+
+export const POINTS = {
+  // The pull stage on that host begins with its `docker login`.
+  login: { name: 'registry login', reached: (e: RunEvent, host: string) => e.type === 'host.stage.started' && e.host === host && e.stage === 'pull' },
+  pull: { name: 'docker pull', reached: commandOn(() => /docker pull /) },
+  boot: { name: 'boot', reached: stageStart('boot') },
+  run: { name: 'docker run', reached: commandOn((service) => new RegExp(`docker run --detach .*--name ${service}-web-`)) },
+  switch: { name: 'kamal-proxy switch', reached: commandOn((service) => new RegExp(`kamal-proxy deploy ${service}-web`)) },
+  // tag, prune and unlock take about a second together: a fault from here meets the unlock.
+  afterBoot: { name: 'after the boot (tag, prune, unlock)', reached: stageStart('tagLatest') },
+  prune: { name: 'prune', reached: stageStart('prune') },
+} satisfies Record<string, DeployPoint>;
+
+export interface FaultedRun {
+  result: CliResult;
+  events: RunEvent[];
+  /** When the point was reached (the fault started then), and when the run ended. */
+  faultedAt: number;
+  endedAt: number;
+}
+
+/**
+ * Deploys `version`; the first time `point` is reached on `host`, `fault` starts (the run does not
+ * wait for it). Returns once the run has ended and the fault's own course (an outage and its end)
+ * is over.
+ */
+export async function deployWithFault(project: Project, version: string, point: DeployPoint, host: string, fault: () => Promise<unknown>, onEvent?: (event: RunEvent) => void): Promise<FaultedRun> {
+  const events: RunEvent[] = [];
+  let faultedAt = 0;
+  let course: Promise<unknown> = Promise.resolve();
+  let faultError: unknown;
+  const result = await sextantStreaming(project, ['deploy', '--version', version], (event) => {
+    events.push(event);
+    onEvent?.(event);
+    if (!faultedAt && point.reached(event, host, project.service)) {
+      faultedAt = Date.now();
+      course = fault().catch((error: unknown) => (faultError = error));
+    }
+  });
+  const endedAt = Date.now();
+  await course;
+  if (faultError) throw faultError;
+  assert.ok(faultedAt, `the fault was injected at the ${point.name} on ${host}`);
+  return { result, events, faultedAt, endedAt };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fault that lasts `ms`, then is undone. */
+export function outage(ms: number, start: () => Promise<unknown>, end: () => Promise<unknown>): () => Promise<void> {
+  return async () => {
+    await start();
+    await sleep(ms);
+    await end();
+  };
+}
+
+/** A server gone: its sshd stopped and every packet to port 22 answered with a reset. */
+export async function serverGone(host: string): Promise<void> {
+  await faults.stopSshd(host);
+  await faults.resetSsh(host);
+}
+
+export async function serverBack(host: string): Promise<void> {
+  await faults.clearSshFilters(host);
+  await faults.startSshd(host);
+}
+
+export const sameVersion = (servers: string[], version: string): Record<string, string> => Object.fromEntries(servers.map((s) => [s, version]));
+
+/**
+ * The way back after a failed run: the next deploy succeeds, and every server then serves its
+ * version with no other version's container running (strays of the failed run stopped).
+ */
+export async function assertWayBack(project: Project, servers: string[], version: string): Promise<void> {
+  const next = await sextant(project, ['deploy', '--version', version]);
+  assert.is(next.code, 0, next.stdout.slice(-3000) + next.stderr);
+  await assertOneVersionEach(project, sameVersion(servers, version));
 }
