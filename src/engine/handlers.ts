@@ -30,7 +30,7 @@ const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number
 
 // Errors reach the machines as plain messages with a kind; a user error (bad input, lock held,
 // hook failed) is never worth retrying. Messages are redacted on the way.
-function classified<T>(env: StepEnv, host: string | undefined, work: () => Promise<T>): Promise<T> {
+export function classified<T>(env: StepEnv, host: string | undefined, work: () => Promise<T>): Promise<T> {
   return work().catch((error: unknown) => {
     const message = env.secrets.redact(error instanceof Error ? error.message : String(error));
     if (error instanceof RemoteError) throw Object.assign(new Error(message), { kind: error.kind });

@@ -29,6 +29,10 @@ export interface RunRequest {
   skipHooks: boolean;
   // The version the user named (rollback VERSION, --version), if any.
   declaredVersion?: string;
+  // deploy --canary: the share kamal-proxy sends to the new version (docs/canary.md).
+  canary?: { percent: number; allowlist: string[] };
+  // deploy --promote: the canary run it promotes.
+  canaryOf?: string;
 }
 
 export interface RunHeader {

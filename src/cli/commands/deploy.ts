@@ -10,6 +10,7 @@ import { subcommand, type CliContext } from '../program.ts';
 import { addInspectOption, globalOptions, type GlobalOptions } from '../options.ts';
 import { serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { resumeRun } from './resume.ts';
+import { addCanaryOptions, canaryAction, endCanary, runCanary, type CanaryOptions } from './canary.ts';
 import { pickRollbackVersion } from './rollback-pick.ts';
 import type { Project } from '../project.ts';
 
@@ -69,7 +70,7 @@ export async function runDeploymentCommand(
 }
 
 // What the run record keeps of the request, enough to run it again (`sextant resume`).
-function runRequest(name: DeployCommand, globals: GlobalOptions, options: DeployOptions, version?: string): RunRequest {
+export function runRequest(name: DeployCommand, globals: GlobalOptions, options: DeployOptions, version?: string): RunRequest {
   const argv = [name === 'boot' ? 'app boot' : name, ...(version ? [version] : [])];
   if (globals.version) argv.push('--version', globals.version);
   if (globals.configFile !== 'config/deploy.yml') argv.push('-c', globals.configFile);
@@ -107,9 +108,17 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
       .description(description)
       .option('-P, --skip-push', 'Use the image already in the registry instead of building and pushing one');
     if (name === 'deploy') deploy.option('--resume <run>', "Continue a killed or failed run (an id, a prefix of one, or 'last'), as `sextant resume RUN`");
-    deploy.action((options: DeployOptions, command: Command) =>
-      options.resume ? resumeRun(command, ctx, options.resume, options) : runDeploymentCommand(command, ctx, name, options),
-    );
+    if (name === 'deploy') addCanaryOptions(deploy);
+    deploy.action((options: DeployOptions & CanaryOptions, command: Command) => {
+      const canary = name === 'deploy' ? canaryAction(options) : undefined;
+      const requestOf = (words: string[]) => {
+        const request = runRequest(name, globalOptions(command), options);
+        return { ...request, argv: [...request.argv, ...words] };
+      };
+      if (canary === 'canary') return runCanary(command, ctx, options, requestOf);
+      if (canary) return endCanary(command, ctx, options, canary, requestOf);
+      return options.resume ? resumeRun(command, ctx, options.resume, options) : runDeploymentCommand(command, ctx, name, options);
+    });
   }
   addInspectOption(serverCommandOptions(subcommand(program, 'rollback [version]', ctx)))
     .description('Roll back to VERSION, which must still exist as a container on the hosts (without VERSION: pick one from those there)')
