@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { argv, quoted, type Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
+import { driverCommand, RemoteShell } from './remote-shell.ts';
 import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
 import type { CommandObserver, ExecOptions, ExecResult, Transport } from './transport.ts';
 import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, LOCAL_GRACE_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
@@ -269,6 +270,52 @@ function connectErrorCode(error: Error): string | undefined {
 }
 
 const sftpSessions = new WeakMap<Client, Promise<SFTPWrapper>>();
+
+// Remote shells (remote-shell.ts) per connection: as many as commands have been in flight at once,
+// up to MAX_SHELLS (sshd allows 10 channels per connection by default; the SFTP channel and
+// unbounded commands need some too). A command finding them all busy runs on its own channel.
+const MAX_SHELLS = 4;
+interface Shells {
+  idle: RemoteShell[];
+  count: number;
+  // The server could not run the driver: every command gets its own channel, as before.
+  unsupported: boolean;
+}
+const shellsOf = new WeakMap<Client, Shells>();
+
+async function takeShell(client: Client): Promise<RemoteShell | undefined> {
+  let shells = shellsOf.get(client);
+  if (!shells) {
+    shells = { idle: [], count: 0, unsupported: false };
+    shellsOf.set(client, shells);
+  }
+  const idle = shells.idle.pop();
+  if (idle) return idle;
+  if (shells.unsupported || shells.count >= MAX_SHELLS) return undefined;
+  shells.count++;
+  const own = shells;
+  const shell = await new Promise<RemoteShell | undefined>((resolve) => {
+    client.exec(driverCommand(), (error, channel) => {
+      if (error) return resolve(undefined);
+      resolve(
+        RemoteShell.start(channel, (closed) => {
+          own.count--;
+          own.idle = own.idle.filter((s) => s !== closed);
+        }),
+      );
+    });
+  });
+  if (!shell) {
+    own.count--;
+    own.unsupported = true;
+  }
+  return shell;
+}
+
+function giveBack(client: Client, shell: RemoteShell): void {
+  const shells = shellsOf.get(client);
+  if (shells && !shell.busy) shells.idle.push(shell);
+}
 // Below ssh2's smallest write size, so one write request carries the whole file.
 const SINGLE_WRITE_BYTES = 32 * 1024;
 
@@ -400,6 +447,8 @@ class SshTransport implements Transport {
     onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
   ): Promise<ExecResult> {
     const client = await this.pool.client(this.host);
+    // Commands with a deadline (all but the operator's own and followed logs) go to a remote shell.
+    const shell = seconds > 0 ? await takeShell(client) : undefined;
     return new Promise((resolve, reject) => {
       // The server did not answer within the deadline and its own `timeout` (not even to open the
       // channel): the link or the host is gone. Drop the connection; the next try opens a new one.
@@ -410,8 +459,23 @@ class SshTransport implements Transport {
           reject(new StepTimedOut(this.host, display, kind, seconds));
           this.pool.forget(this.host, client);
           opened?.close();
+          shell?.close();
         }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
         watchdog.unref();
+      }
+      if (shell) {
+        shell.run(line, onOutput).then(
+          (result) => {
+            clearTimeout(watchdog);
+            giveBack(client, shell);
+            resolve(result);
+          },
+          (error: Error) => {
+            clearTimeout(watchdog);
+            reject(this.connectionFailure(error, client));
+          },
+        );
+        return;
       }
       client.exec(line, (error, channel: ClientChannel) => {
         if (error) {

@@ -4,7 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argv, script } from '../../../src/commands/command.ts';
 import { CommandFailed, HostDown, RemoteError } from '../../../src/remote/failures.ts';
+import { SHELL_READY } from '../../../src/remote/remote-shell.ts';
 import { SshPool, type SshSettings } from '../../../src/remote/ssh.ts';
+import { DEFAULT_DEADLINES, StepTimedOut } from '../../../src/remote/watchdog.ts';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
@@ -41,6 +43,36 @@ test('commands share one connection per host; output streams; exit codes come ba
       assert.instance(error, CommandFailed);
       assert.is((error as CommandFailed).kind, 'permanent', 'a command that ran and said no is not retried');
     }
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+// The command's ancestors on the server, nearest first: is a long-lived driver one of them?
+const ancestry = argv('sh', '-c', 'p=$$; while [ "$p" -gt 1 ]; do p=$(ps -o ppid= -p "$p" | tr -d " "); ps -o args= -p "$p"; done');
+
+test('commands with a deadline run in long-lived remote shells: same exit codes and streams, several at once, the watchdog still kills', async () => {
+  const pool = new SshPool(settings({ deadlines: { ...DEFAULT_DEADLINES, command: 2 } }));
+  try {
+    const t = pool.transport(srv1);
+    const first = (await t.exec(ancestry)).stdout;
+    assert.match(first, SHELL_READY, 'a driver is an ancestor');
+    assert.match(first, /timeout -k 5 2 sh -c/, 'under the watchdog');
+    const drivers = (out: string) => out.split('\n').filter((l) => l.includes(SHELL_READY));
+    assert.equal(drivers((await t.exec(ancestry)).stdout).at(-1), drivers(first).at(-1));
+    const failed = await t.exec(argv('sh', '-c', 'printf partial; echo nope >&2; exit 3'), { check: false });
+    assert.equal(failed, { exitCode: 3, stdout: 'partial', stderr: 'nope\n' });
+    // More at once than there are shells: each still gets its own output.
+    const many = await Promise.all(Array.from({ length: 9 }, (_, i) => t.exec(argv('sh', '-c', `sleep 0.2; echo out${i}; echo err${i} >&2`))));
+    assert.equal(many.map((r) => `${r.stdout}${r.stderr}`), Array.from({ length: 9 }, (_, i) => `out${i}\nerr${i}\n`));
+    try {
+      await t.exec(argv('sleep', '30'));
+      assert.unreachable('past its deadline');
+    } catch (error) {
+      assert.instance(error, StepTimedOut);
+    }
+    assert.is((await t.exec(argv('sh', '-c', 'pgrep -x sleep -a | grep -c "sleep 30" || true'))).stdout.trim(), '0', 'the command was killed');
+    assert.is((await t.exec(argv('echo', 'next'))).stdout, 'next\n');
   } finally {
     await pool.closeAll();
   }
