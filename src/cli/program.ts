@@ -45,6 +45,7 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: readonly string[]; load: ()
   { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAuditCommand },
   { names: ['details'], load: async () => (await import('./commands/details.ts')).registerDetailsCommand },
   { names: ['remove'], load: async () => (await import('./commands/remove.ts')).registerRemoveCommand },
+  { names: ['upgrade'], load: async () => (await import('./commands/upgrade.ts')).registerUpgradeCommand },
   { names: ['runs'], load: async () => (await import('./commands/runs.ts')).registerRunsCommands },
   { names: ['resume'], load: async () => (await import('./commands/resume.ts')).registerResumeCommand },
   { names: ['replay'], load: async () => (await import('./commands/replay.ts')).registerReplayCommand },

@@ -6,6 +6,7 @@ import { subcommand, type CliContext } from '../program.ts';
 import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { addLogOptions } from './app.ts';
 import { confirmed } from './proxy.ts';
+import { addAccessoryUpgrade } from './upgrade.ts';
 
 // `sextant accessory …`: Kamal's cli/accessory.rb. NAME may be `all` for boot, reboot, details
 // and remove.
@@ -82,4 +83,7 @@ export function registerAccessoryCommands(program: Command, ctx: CliContext): vo
   hidden('remove_container', "Delete an accessory's container on its hosts", ops.removeAccessoryContainer);
   hidden('remove_image', "Delete an accessory's image on its hosts", ops.removeAccessoryImage);
   hidden('remove_service_directory', "Delete an accessory's service directory (uploaded files and data directories) on its hosts", ops.removeAccessoryServiceDirectory);
+  hidden('upload', "Upload an accessory's files to its hosts", ops.uploadAccessory);
+  hidden('directories', "Create an accessory's directories on its hosts", ops.accessoryDirectories);
+  addAccessoryUpgrade(accessory, ctx);
 }

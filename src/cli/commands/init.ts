@@ -1,5 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { deployJsonSchema } from '../../config/index.ts';
 import { subcommand, type CliContext } from '../program.ts';
@@ -41,8 +42,45 @@ export function initProject(cwd: string, say: (line: string) => void): void {
   }
 }
 
+// This installation's entry point: bin/sextant.js beside src/ (a checkout) or beside dist/ (the package).
+function entryPoint(): string {
+  const candidates = ['../../../bin/sextant.js', '../../../../bin/sextant.js'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+// `kamal init --bundle` adds the gem to the Gemfile and writes bin/kamal. Sextant is no gem: it writes
+// bin/sextant, which runs the project's own Sextant (node_modules/.bin/sextant) when it has one, else
+// the installation that wrote it. Same messages, same refusal to overwrite.
+export function writeBinstub(cwd: string, say: (line: string) => void, entry: string = entryPoint()): void {
+  const binstub = join(cwd, 'bin/sextant');
+  if (existsSync(binstub)) {
+    say('Binstub already exists in bin/sextant (remove first to create a new one)');
+    return;
+  }
+  say('Adding a Sextant binstub...');
+  mkdirSync(dirname(binstub), { recursive: true });
+  writeFileSync(
+    binstub,
+    `#!/bin/sh
+# Runs Sextant: the project's own (npm install --save-dev sextant) if there is one, else the one that wrote this file.
+own="$(dirname "$0")/../node_modules/.bin/sextant"
+if [ -x "$own" ]; then exec "$own" "$@"; fi
+exec ${quote(process.execPath)} ${quote(entry)} "$@"
+`,
+  );
+  chmodSync(binstub, 0o755);
+  say('Created binstub file in bin/sextant');
+}
+
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   subcommand(program, 'init', ctx)
     .description('Generate config/deploy.yml, plus a secrets stub and sample hooks under .kamal')
-    .action(() => initProject(ctx.io.cwd, (line) => ctx.io.out(line)));
+    .option('--bundle', 'Also write bin/sextant, a binstub (Kamal: add the gem to the Gemfile and write bin/kamal)')
+    .action((options: { bundle?: boolean }) => {
+      const say = (line: string) => ctx.io.out(line);
+      initProject(ctx.io.cwd, say);
+      if (options.bundle) writeBinstub(ctx.io.cwd, say);
+    });
 }

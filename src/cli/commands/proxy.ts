@@ -5,6 +5,7 @@ import { UserError } from '../../errors.ts';
 import { subcommand, type CliContext } from '../program.ts';
 import { outputFormat, serverCommandOptions, withSession, type ServerCommandOptions } from '../session.ts';
 import { addLogOptions } from './app.ts';
+import { addProxyUpgrade } from './upgrade.ts';
 
 export const PROXY_KEPT = 'kamal-proxy stays: other apps are installed on these servers (sextant proxy remove --force removes it anyway)';
 
@@ -156,6 +157,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
   hidden('remove_proxy_directory', "Delete kamal-proxy's directory on each server").action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, (env) => ops.removeProxyDirectory(env)),
   );
+  addProxyUpgrade(proxy, ctx);
 }
 
 // Kamal's `confirming`: `-y` skips the question; a dry run changes nothing, so it does not ask;

@@ -1,7 +1,12 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { extractSecret, fetchSecrets, loadSecrets, MissingAccountError, printSecrets, shellEscapeJson } from '../../secrets/index.ts';
 import { globalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
+
+// Kamal's `--inline` hands the value back to the Ruby caller (its secrets file's `$(kamal secrets …)`
+// runs in-process) instead of printing it; run from a shell, that prints nothing. Sextant's secrets
+// file runs those commands itself, so this is only for scripts that pass it.
+const inline = () => new Option('--inline', 'Do not print the value (Kamal returns it to an in-process caller)').hideHelp();
 
 export function registerSecretsCommands(program: Command, ctx: CliContext): void {
   const secrets = subcommand(program, 'secrets', ctx).description('Read secrets from a vault and pick single values out of the result');
@@ -11,10 +16,11 @@ export function registerSecretsCommands(program: Command, ctx: CliContext): void
     .requiredOption('-a, --adapter <adapter>', 'Name of the vault adapter (e.g. 1password, bitwarden)')
     .option('--account <account>', 'Account ID or user name to sign in with')
     .option('--from <from>', 'Look up the secrets in this vault or folder')
-    .action(async (names: string[], options: { adapter: string; account?: string; from?: string }) => {
+    .addOption(inline())
+    .action(async (names: string[], options: { adapter: string; account?: string; from?: string; inline?: boolean }) => {
       try {
-        const results = await fetchSecrets({ adapter: options.adapter, account: options.account, from: options.from, names });
-        ctx.io.out(shellEscapeJson(results));
+        const results = await fetchSecrets({ adapter: options.adapter, account: options.account, from: options.from, names, env: ctx.io.env, cwd: ctx.io.cwd });
+        if (!options.inline) ctx.io.out(shellEscapeJson(results));
       } catch (error) {
         // Kamal says this on stdout and succeeds; scripts may depend on that.
         if (error instanceof MissingAccountError) ctx.io.out(error.message);
@@ -24,7 +30,11 @@ export function registerSecretsCommands(program: Command, ctx: CliContext): void
 
   subcommand(secrets, 'extract <name> <secrets>', ctx)
     .description('Print one secret from the JSON that `secrets fetch` returned')
-    .action((name: string, json: string) => ctx.io.out(extractSecret(name, json)));
+    .addOption(inline())
+    .action((name: string, json: string, options: { inline?: boolean }) => {
+      const value = extractSecret(name, json);
+      if (!options.inline) ctx.io.out(value);
+    });
 
   subcommand(secrets, 'print', ctx)
     .description('Show the resolved secrets with their real values (for debugging)')

@@ -75,6 +75,17 @@ async function bootOne(env: StepEnv, name: string, options: { prepare: boolean }
   });
 }
 
+// `accessory upload NAME` and `accessory directories NAME` (hidden in Kamal): one phase of a boot.
+export async function uploadAccessory(env: StepEnv, name: string): Promise<void> {
+  const { accessory, hosts } = accessoryAndHosts(env, name);
+  await uploadFiles(env, accessory, hosts);
+}
+
+export async function accessoryDirectories(env: StepEnv, name: string): Promise<void> {
+  const { accessory, hosts } = accessoryAndHosts(env, name);
+  await makeDirectories(env, accessory, hosts);
+}
+
 async function prepareHosts(env: StepEnv, accessory: AccessoryConfig, hosts: string[]): Promise<void> {
   await on(env, hosts, (host) => prepareAccessory(env, host, accessory));
 }

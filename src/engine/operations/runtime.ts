@@ -1,4 +1,5 @@
 import { backoffDelayMs } from '../../../machines/retry.ts';
+import { selectHosts } from '../../config/index.ts';
 import { UserError, isUserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
@@ -28,6 +29,18 @@ export function processState(env: StepEnv): ProcessState {
 
 export function holdingLock(env: StepEnv): boolean {
   return processState(env).holdingLock;
+}
+
+// Kamal's `with_specific_hosts`: the same process (lock, pre-connect) working on `hosts` only,
+// with the roles it was limited to (-r) kept. No hosts at all leaves the selection as it is (as in Kamal).
+export function withSpecificHosts(env: StepEnv, hosts: readonly string[], overrides: { version?: string } = {}): StepEnv {
+  const narrowed: StepEnv = {
+    ...env,
+    selection: hosts.length === 0 ? env.selection : selectHosts(env.config, { hosts: [...hosts], roles: env.selection.specificRoles }),
+    ...(overrides.version === undefined ? {} : { version: overrides.version }),
+  };
+  states.set(narrowed, processState(env));
+  return narrowed;
 }
 
 // Runs a hook with this process's lock state in KAMAL_LOCK.
