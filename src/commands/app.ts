@@ -17,6 +17,7 @@ import {
   shell,
   shellCode,
   subst,
+  toWord,
   value,
   word,
   xargs,
@@ -124,16 +125,32 @@ export interface AppRunInput {
   readonly version: string;
   /** `appHostname(host, randomHex)`; left out when not given. */
   readonly hostname?: string;
+  /** The server, for `KAMAL_HOST` when `x-sextant/host_env` is on. */
+  readonly host?: string;
+}
+
+/**
+ * `-e KAMAL_CONTAINER_NAME="…" -e KAMAL_VERSION="…"` (Kamal 2.6.0). With `x-sextant/host_env`,
+ * Kamal 2.10's form: `--env` for each, plus `KAMAL_HOST` and, with a destination, `KAMAL_DESTINATION`.
+ */
+function kamalEnvArgs(config: Config, name: string, version: string, host: string | undefined): Word[] {
+  const pairs: Array<[string, string]> = [['KAMAL_CONTAINER_NAME', name], ['KAMAL_VERSION', version]];
+  if (config.sextant.hostEnv) {
+    if (host === undefined) throw new Error('appRun: x-sextant/host_env needs the host');
+    pairs.push(['KAMAL_HOST', host]);
+    if (config.destination !== undefined) pairs.push(['KAMAL_DESTINATION', config.destination]);
+  }
+  const flag = config.sextant.hostEnv ? '--env' : '-e';
+  return pairs.flatMap(([key, text]) => [toWord(flag), word(`${key}=`, value(text))]);
 }
 
 /** `docker run --detach --restart unless-stopped --name <c> --network kamal [--hostname h] -e … <env> <logging> <volumes> <labels> <options> <image> [cmd]` */
 export function appRun(input: AppRunInput): Command {
-  const { config, role, env, version, hostname } = input;
+  const { config, role, env, version, hostname, host } = input;
   const name = appContainerName(role, version);
   return docker('run', '--detach', '--restart', 'unless-stopped', '--name', name, '--network', 'kamal',
     hostname !== undefined && ['--hostname', hostname],
-    '-e', word('KAMAL_CONTAINER_NAME=', value(name)),
-    '-e', word('KAMAL_VERSION=', value(version)),
+    kamalEnvArgs(config, name, version, host),
     envArgs(role, env),
     loggingArgs(role),
     volumeArgs(config),

@@ -2,7 +2,7 @@
 // configuration/proxy/boot.rb, the kamal-proxy `deploy`/`stop` arguments of configuration/proxy.rb
 // (shared by app and accessory proxies), and the file logic of `kamal proxy boot_config`.
 
-import type { Config, ProxyConfig, SshConfig } from '../config/types.ts';
+import type { Config, ProxyConfig, ProxyRunConfig, SshConfig } from '../config/types.ts';
 import { UserError } from '../errors.ts';
 import {
   and,
@@ -18,6 +18,7 @@ import {
   shellCode,
   squote,
   subst,
+  toWord,
   word,
   xargs,
   type Command,
@@ -106,6 +107,8 @@ export function deployCommandArgs(options: {
     ['target', `${target}:${proxy.appPort}`],
     ['host', proxy.hosts],
     ['tls', proxy.ssl ? true : undefined],
+    ['tls-certificate-path', proxy.customCertificate?.containerCertificate],
+    ['tls-private-key-path', proxy.customCertificate?.containerPrivateKey],
     ['deploy-timeout', seconds(config.deployTimeout)],
     ['drain-timeout', seconds(config.drainTimeout)],
     ['health-check-interval', seconds(proxy.healthcheck.interval)],
@@ -117,6 +120,8 @@ export function deployCommandArgs(options: {
     ['buffer-memory', proxy.buffering.memory],
     ['max-request-body', proxy.buffering.maxRequestBody],
     ['max-response-body', proxy.buffering.maxResponseBody],
+    ['path-prefix', proxy.pathPrefixes.length > 0 ? proxy.pathPrefixes : undefined],
+    ['strip-path-prefix', proxy.stripPathPrefix],
     ['forward-headers', proxy.forwardHeaders],
     ['tls-redirect', proxy.sslRedirect],
     ['log-request-header', proxy.logging.requestHeaders],
@@ -148,14 +153,37 @@ export function stopProxy(name: string = PROXY_CONTAINER): Command {
   return docker('container', 'stop', name);
 }
 
-/** `echo $(read options) $(read image):$(read image_version) $(read run_command) | xargs docker run …` */
-export function runProxy(): Command {
-  return pipe(bootConfig(), xargs(proxyDockerRun()));
+/**
+ * `echo $(read options) $(read image):$(read image_version) $(read run_command) | xargs docker run …`,
+ * or with `proxy/run` (Kamal 2.10) one `docker run` with those settings.
+ */
+export function runProxy(run?: ProxyRunConfig): Command {
+  return run ? proxyDockerRunFrom(run) : pipe(bootConfig(), xargs(proxyDockerRun()));
 }
 
 /** `docker container start kamal-proxy || <runProxy>`: `kamal proxy boot` and deploy step 18. */
-export function startOrRunProxy(): Command {
-  return or(startProxy(), runProxy());
+export function startOrRunProxy(run?: ProxyRunConfig): Command {
+  return or(startProxy(), runProxy(run));
+}
+
+/**
+ * Kamal 2.10's `docker run` from `proxy/run`: the two volumes, `--publish` per bind address (unless
+ * publish is false), the log size, `--expose=<metrics port>`, the options, the image and
+ * `kamal-proxy run [--debug] [--metrics-port "<port>"]`.
+ */
+function proxyDockerRunFrom(run: ProxyRunConfig): Command {
+  const runCommand: Word[] = [toWord('kamal-proxy'), toWord('run')];
+  if (run.debug) runCommand.push(toWord('--debug'));
+  if (run.metricsPort !== undefined) runCommand.push(...optionize([['metrics-port', run.metricsPort]]));
+  return docker('run', '--name', PROXY_CONTAINER, '--network', 'kamal', '--detach', '--restart', 'unless-stopped',
+    '--volume', 'kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy',
+    '--volume', word(raw('$PWD/'), `${PROXY_APPS_DIRECTORY}:${PROXY_APPS_CONTAINER_DIRECTORY}`),
+    run.publish && raw(publishArgs(run.httpPort, run.httpsPort, run.bindIps)),
+    logMaxSizeArgs(run.logMaxSize),
+    run.metricsPort !== undefined && `--expose=${run.metricsPort}`,
+    optionize(run.options),
+    run.image,
+    runCommand);
 }
 
 function proxyDockerRun(): Command {

@@ -6,7 +6,7 @@
 // value written in the config is escaped the way Kamal escapes it (`value()`), only hidden.
 
 import type { Credential, RegistryConfig } from '../config/types.ts';
-import { docker, secret, sensitive, value, type Command, type Part } from './command.ts';
+import { docker, or, secret, sensitive, value, and, type Command, type Part } from './command.ts';
 
 /** Looks a secret up by name (the caller owns the secrets files); throws when it is missing. */
 export type SecretLookup = (name: string) => string;
@@ -16,8 +16,14 @@ export type RegistryLoginInput = {
   readonly secrets: SecretLookup;
 };
 
+/** Whether `docker login` applies: a local registry (Kamal 2.8) has no login. */
+export function needsLogin(registry: RegistryConfig): boolean {
+  return registry.local === undefined;
+}
+
 /** `docker login [server] -u "<user>" -p "<password>"`. */
 export function login({ registry, secrets }: RegistryLoginInput): Command {
+  if (!registry.username || !registry.password) throw new Error('a local registry has no login (check needsLogin first)');
   return docker(
     'login',
     registry.server,
@@ -35,4 +41,21 @@ export function logout(registry: RegistryConfig): Command {
 
 function credentialPart(credential: Credential, secrets: SecretLookup): Part {
   return 'value' in credential ? sensitive(value(credential.value)) : secret(secrets(credential.secret));
+}
+
+/** The local registry's container on the deployer's docker (Kamal 2.8). */
+export const LOCAL_REGISTRY_CONTAINER = 'kamal-docker-registry';
+export const LOCAL_REGISTRY_IMAGE = 'registry:3';
+
+/** `docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:<port>:5000 --name kamal-docker-registry registry:3` */
+export function localRegistrySetup(port: number): Command {
+  return or(
+    docker('start', LOCAL_REGISTRY_CONTAINER),
+    docker('run', '--detach', '-p', `127.0.0.1:${port}:5000`, '--name', LOCAL_REGISTRY_CONTAINER, LOCAL_REGISTRY_IMAGE),
+  );
+}
+
+/** `docker stop kamal-docker-registry && docker rm kamal-docker-registry` */
+export function localRegistryRemove(): Command {
+  return and(docker('stop', LOCAL_REGISTRY_CONTAINER), docker('rm', LOCAL_REGISTRY_CONTAINER));
 }

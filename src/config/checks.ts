@@ -76,7 +76,8 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   };
   const alphabetical = [...config.roles].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const role of alphabetical) {
-    if (role.runsProxy && role.ssl && role.hosts.length > 1) {
+    // A custom certificate (Kamal 2.7) can be served from any number of servers.
+    if (role.runsProxy && role.ssl && role.hosts.length > 1 && !role.proxy?.customCertificate) {
       add(`SSL is only supported on a single server, found ${role.hosts.length} servers for role ${role.name}`, sslPath(role.name));
     }
   }

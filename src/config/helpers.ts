@@ -50,8 +50,8 @@ export function listSecretReferences(config: Config): SecretReference[] {
     entries.forEach((entry, index) => refs.push({ secret: secretAlias(entry)[1], keyPath: `${path}/${index}` }));
   const fromRegistry = (registry: Config['registry'] | undefined, path: string) => {
     if (!registry) return;
-    if ('secret' in registry.username) refs.push({ secret: registry.username.secret, keyPath: `${path}/username` });
-    if ('secret' in registry.password) refs.push({ secret: registry.password.secret, keyPath: `${path}/password` });
+    if (registry.username && 'secret' in registry.username) refs.push({ secret: registry.username.secret, keyPath: `${path}/username` });
+    if (registry.password && 'secret' in registry.password) refs.push({ secret: registry.password.secret, keyPath: `${path}/password` });
   };
 
   fromRegistry(config.registry, 'registry');
@@ -63,5 +63,16 @@ export function listSecretReferences(config: Config): SecretReference[] {
     fromEnv(accessory.env.secret, `accessories/${accessory.name}/env/secret`);
   }
   config.builder.secrets.forEach((secret, index) => refs.push({ secret, keyPath: `builder/secrets/${index}` }));
+  // Custom certificates (Kamal 2.7); the resolved role no longer knows whether its own proxy or the root one named them.
+  const certificates = new Set<string>();
+  for (const role of config.roles) {
+    const custom = role.proxy?.customCertificate;
+    if (!custom) continue;
+    for (const [secret, key] of [[custom.certificateSecret, 'certificate_pem'], [custom.privateKeySecret, 'private_key_pem']] as const) {
+      if (certificates.has(secret)) continue;
+      certificates.add(secret);
+      refs.push({ secret, keyPath: `proxy/ssl/${key}` });
+    }
+  }
   return refs;
 }

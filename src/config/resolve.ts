@@ -4,7 +4,7 @@ import type { AccessorySection } from './schema/accessory.ts';
 import type { EnvSection } from './schema/env.ts';
 import type { LoggingSection } from './schema/logging.ts';
 import { DEFAULT_LOG_REQUEST_HEADERS } from './schema/proxy.ts';
-import type { ProxySection } from './schema/proxy.ts';
+import type { ProxyRunSection, ProxySection } from './schema/proxy.ts';
 import type { RegistrySection } from './schema/registry.ts';
 import type { HostEntry, RoleHash } from './schema/role.ts';
 import type { DeploySection } from './schema/root.ts';
@@ -19,6 +19,7 @@ import type {
   FleetPolicy,
   LoggingConfig,
   ProxyConfig,
+  ProxyRunConfig,
   RegistryConfig,
   RoleConfig,
 } from './types.ts';
@@ -47,8 +48,14 @@ function envBlock(env: EnvSection | undefined): EnvBlock {
 }
 
 function registry(section: RegistrySection): RegistryConfig {
-  const out: RegistryConfig = { username: section.username, password: section.password };
+  const out: RegistryConfig = {};
+  if (section.username !== undefined) out.username = section.username;
+  if (section.password !== undefined) out.password = section.password;
   if (section.server !== undefined) out.server = section.server;
+  // The schema only lets both credentials be missing for a `localhost:` server.
+  if (section.server !== undefined && section.username === undefined && section.password === undefined) {
+    out.local = { port: Number(section.server.split(':').at(-1)) || 80 };
+  }
   return out;
 }
 
@@ -71,13 +78,41 @@ export function resolveLogging(section: LoggingSection | undefined): LoggingConf
   return out;
 }
 
-export function resolveProxy(section: ProxySection | PlainHash): ProxyConfig {
+const PROXY_APPS_DIRECTORY = `${RUN_DIRECTORY}/proxy/apps-config`;
+const PROXY_APPS_CONTAINER_DIRECTORY = '/home/kamal-proxy/.apps-config';
+
+/** Where a custom certificate lives (Kamal 2.7's tls_directory): `<apps dir>/<service[-dest]>/tls[/<role>]/<file>`. */
+function tlsPaths(serviceAndDestination: string, roleName: string | undefined, file: string): [host: string, container: string] {
+  const tail = ['tls', roleName, file].filter((part) => part !== undefined).join('/');
+  return [`${PROXY_APPS_DIRECTORY}/${serviceAndDestination}/${tail}`, `${PROXY_APPS_CONTAINER_DIRECTORY}/${serviceAndDestination}/${tail}`];
+}
+
+function resolveProxyRun(run: ProxyRunSection): ProxyRunConfig {
+  const image = `${[run.registry, run.repository ?? 'basecamp/kamal-proxy'].filter((part) => part !== undefined).join('/')}:${run.version ?? 'v0.9.0'}`;
+  const out: ProxyRunConfig = {
+    httpPort: run.http_port ?? 80,
+    httpsPort: run.https_port ?? 443,
+    debug: run.debug ?? false,
+    logMaxSize: run.log_max_size ?? '10m',
+    publish: run.publish ?? true,
+    image,
+    options: dockerOptions(run.options),
+  };
+  if (run.metrics_port !== undefined) out.metricsPort = run.metrics_port;
+  if (run.bind_ips !== undefined) out.bindIps = run.bind_ips;
+  return out;
+}
+
+/** `where` places a custom certificate's files: the role (absent for an accessory) and `<service>[-<dest>]`. */
+export function resolveProxy(section: ProxySection | PlainHash, where?: { serviceAndDestination: string; roleName?: string }): ProxyConfig {
   const proxy = section as ProxySection;
   const hosts = proxy.hosts ?? (proxy.host !== undefined ? proxy.host.split(',') : []);
+  const ssl = proxy.ssl;
   const out: ProxyConfig = {
     hosts,
     appPort: proxy.app_port ?? 80,
-    ssl: proxy.ssl ?? false,
+    ssl: ssl !== undefined && ssl !== false,
+    pathPrefixes: proxy.path_prefixes ?? (proxy.path_prefix !== undefined ? proxy.path_prefix.split(',') : []),
     healthcheck: {},
     buffering: { requests: proxy.buffering?.requests ?? true, responses: proxy.buffering?.responses ?? true },
     logging: { requestHeaders: proxy.logging?.request_headers ?? [...DEFAULT_LOG_REQUEST_HEADERS] },
@@ -94,6 +129,20 @@ export function resolveProxy(section: ProxySection | PlainHash): ProxyConfig {
   if (buffering?.max_request_body !== undefined) out.buffering.maxRequestBody = buffering.max_request_body;
   if (buffering?.max_response_body !== undefined) out.buffering.maxResponseBody = buffering.max_response_body;
   if (proxy.logging?.response_headers !== undefined) out.logging.responseHeaders = proxy.logging.response_headers;
+  if (proxy.strip_path_prefix !== undefined) out.stripPathPrefix = proxy.strip_path_prefix;
+  if (proxy.run !== undefined) out.run = resolveProxyRun(proxy.run);
+  if (typeof ssl === 'object' && ssl.certificate_pem && ssl.private_key_pem && where) {
+    const [hostCertificate, containerCertificate] = tlsPaths(where.serviceAndDestination, where.roleName, 'cert.pem');
+    const [hostPrivateKey, containerPrivateKey] = tlsPaths(where.serviceAndDestination, where.roleName, 'key.pem');
+    out.customCertificate = {
+      certificateSecret: ssl.certificate_pem,
+      privateKeySecret: ssl.private_key_pem,
+      hostCertificate,
+      hostPrivateKey,
+      containerCertificate,
+      containerPrivateKey,
+    };
+  }
   return out;
 }
 
@@ -167,11 +216,11 @@ function resolveRole(parsed: DeploySection, name: string, primaryRoleName: strin
   if (settings.cmd !== undefined) role.cmd = settings.cmd;
   if (runsProxy) {
     const own = isHash(proxySetting) ? (proxySetting as PlainHash) : {};
-    role.proxy = resolveProxy(deepMerge((parsed.proxy ?? {}) as PlainHash, own));
+    role.proxy = resolveProxy(deepMerge((parsed.proxy ?? {}) as PlainHash, own), { serviceAndDestination, roleName: name });
     role.ssl = role.proxy.ssl;
-  } else {
-    role.stopTimeout = parsed.drain_timeout ?? 30;
   }
+  const stopTimeout = settings.stop_timeout ?? parsed.stop_timeout ?? (runsProxy ? undefined : (parsed.drain_timeout ?? 30));
+  if (stopTimeout !== undefined) role.stopTimeout = stopTimeout;
   const assetPath = settings.asset_path ?? parsed.asset_path;
   if (assetPath !== undefined) role.assetPath = assetPath;
   role.assets = assetPath !== undefined && assetPath !== '' && runsProxy;
@@ -257,7 +306,7 @@ function resolveAccessory(
   if (ownRegistry) out.registry = ownRegistry;
   if (port !== undefined) out.port = port;
   if (accessory.cmd !== undefined) out.cmd = accessory.cmd;
-  if (accessory.proxy !== undefined) out.proxy = resolveProxy(accessory.proxy);
+  if (accessory.proxy !== undefined) out.proxy = resolveProxy(accessory.proxy, { serviceAndDestination });
   return out;
 }
 
@@ -270,11 +319,18 @@ export function resolveDeadlines(parsed: DeploySection): DeadlineSettings {
     command: given.command ?? Math.max(30, deployTimeout),
     pull: given.pull ?? Math.max(120, 10 * deployTimeout),
     proxyDeploy: given.proxy_deploy ?? deployTimeout + drainTimeout + 15,
-    stop: given.stop ?? drainTimeout + 15,
+    stop: given.stop ?? Math.max(drainTimeout, ...stopTimeouts(parsed)) + 15,
     build: given.build ?? 3600,
     hook: given.hook ?? 600,
     local: given.local ?? Math.max(30, deployTimeout),
   };
+}
+
+/** Every `stop_timeout` written (root and roles): a stop may take the longest of them. */
+function stopTimeouts(parsed: DeploySection): number[] {
+  const roles = parsed.servers === undefined || Array.isArray(parsed.servers) ? [] : Object.values(parsed.servers);
+  const own = roles.map((role) => (Array.isArray(role) ? undefined : role?.stop_timeout));
+  return [parsed.stop_timeout, ...own].filter((value): value is number => value !== undefined);
 }
 
 function resolveFleet(parsed: DeploySection): FleetPolicy {
@@ -328,7 +384,8 @@ export function resolveConfig(parsed: DeploySection, ctx: ResolveContext): Confi
     logging: resolveLogging(parsed.logging),
     proxy: resolveProxy(parsed.proxy ?? {}),
     hooksPath: parsed.hooks_path ?? '.kamal/hooks',
-    boot: {},
+    secretsPath: parsed.secrets_path ?? '.kamal/secrets',
+    boot: { parallelRoles: parsed.boot?.parallel_roles ?? false },
     builder: {
       arches: builder.arch ?? [],
       local: builder.local !== false,
@@ -364,6 +421,7 @@ export function resolveConfig(parsed: DeploySection, ctx: ResolveContext): Confi
       },
       deadlines: resolveDeadlines(parsed),
       fleet: resolveFleet(parsed),
+      hostEnv: parsed['x-sextant']?.host_env ?? false,
     },
   };
   if (destination !== undefined) config.destination = destination;
@@ -395,5 +453,6 @@ export function resolveConfig(parsed: DeploySection, ctx: ResolveContext): Confi
   if (ssh.keys !== undefined) config.ssh.keys = ssh.keys;
   if (ssh.key_data !== undefined) config.ssh.keyData = ssh.key_data;
   if (ssh.config !== undefined) config.ssh.config = ssh.config;
+  if (ssh.forward_agent !== undefined) config.ssh.forwardAgent = ssh.forward_agent;
   return config;
 }

@@ -21,8 +21,14 @@ export type DockerOption = [name: string, value: string | true];
 export interface RegistryConfig {
   /** Registry host; absent means Docker Hub. */
   server?: string;
-  username: Credential;
-  password: Credential;
+  /** Absent only for a local registry without a login. */
+  username?: Credential;
+  password?: Credential;
+  /**
+   * Kamal 2.8's local registry: `server: localhost:<port>` with no username/password. The registry
+   * runs on the deployer's docker and servers reach it through an SSH reverse tunnel.
+   */
+  local?: { port: number };
 }
 
 export interface LoggingConfig {
@@ -31,11 +37,42 @@ export interface LoggingConfig {
   options: Array<[string, ArgumentValue]>;
 }
 
+/** `proxy/run` (Kamal 2.10): how the kamal-proxy container is run. */
+export interface ProxyRunConfig {
+  httpPort: number;
+  httpsPort: number;
+  metricsPort?: number;
+  debug: boolean;
+  logMaxSize: string;
+  publish: boolean;
+  bindIps?: string[];
+  /** `[registry/]repository:version` */
+  image: string;
+  options: DockerOption[];
+}
+
 export interface ProxyConfig {
   /** `hosts`, or `host` split on commas; empty means the app answers for any host. */
   hosts: string[];
   appPort: number;
+  /** `ssl: true` or an `ssl:` hash. */
   ssl: boolean;
+  /**
+   * `ssl: {certificate_pem, private_key_pem}` (Kamal 2.7): the secret names, and where the files go
+   * on the host and where kamal-proxy reads them (`…/tls[/<role>]/cert.pem`, `key.pem`).
+   */
+  customCertificate?: {
+    certificateSecret: string;
+    privateKeySecret: string;
+    hostCertificate: string;
+    hostPrivateKey: string;
+    containerCertificate: string;
+    containerPrivateKey: string;
+  };
+  /** `path_prefixes`, or `path_prefix` split on commas (Kamal 2.7). */
+  pathPrefixes: string[];
+  stripPathPrefix?: boolean;
+  run?: ProxyRunConfig;
   sslRedirect?: boolean;
   forwardHeaders?: boolean;
   /** Seconds. */
@@ -87,7 +124,7 @@ export interface RoleConfig {
   containerPrefix: string;
   /** `.kamal/apps/<service>[-<dest>]/env/roles/<role>.env` */
   envFilePath: string;
-  /** `docker stop -t` seconds: the drain timeout for roles without the proxy, none with it. */
+  /** `docker stop -t` seconds: `stop_timeout` (role, then root; Kamal 2.12), else the drain timeout for roles without the proxy, none with it. */
   stopTimeout?: number;
 }
 
@@ -160,6 +197,8 @@ export interface SshConfig {
   keys?: string[];
   keyData?: string[];
   config?: boolean;
+  /** `ssh/forward_agent` (Kamal 2.12); absent means ssh2's default (no forwarding). */
+  forwardAgent?: boolean;
   keepaliveInterval: number;
 }
 
@@ -222,8 +261,10 @@ export interface Config {
   proxy: ProxyConfig;
   assetPath?: string;
   hooksPath: string;
+  /** `secrets_path` (Kamal 2.7): the base of the secrets files, `.kamal/secrets` by default. */
+  secretsPath: string;
   errorPagesPath?: string;
-  boot: { limit?: BootLimit; wait?: number };
+  boot: { limit?: BootLimit; wait?: number; parallelRoles: boolean };
   builder: BuilderConfig;
   ssh: SshConfig;
   sshkit: { maxConcurrentStarts: number; poolIdleTimeout: number };
@@ -237,5 +278,11 @@ export interface Config {
   minimumVersion?: string;
   /** Always `.kamal`; the `run_directory` key is accepted and ignored, as in Kamal 2.6.0. */
   runDirectory: string;
-  sextant: { retry: RetrySettings; deadlines: DeadlineSettings; fleet: FleetPolicy };
+  sextant: {
+    retry: RetrySettings;
+    deadlines: DeadlineSettings;
+    fleet: FleetPolicy;
+    /** `x-sextant/host_env`: app containers get KAMAL_HOST (and KAMAL_DESTINATION) as in Kamal 2.10. */
+    hostEnv: boolean;
+  };
 }

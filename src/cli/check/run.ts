@@ -209,7 +209,8 @@ function run(t: Transport, command: Command): Promise<Output> {
 
 async function registryCheck(t: Transport, host: string, config: Config, secrets: Secrets | undefined): Promise<CheckResult> {
   const { registry } = config;
-  const needed = [registry.username, registry.password].flatMap((c) => ('secret' in c ? [c.secret] : []));
+  if (registry.local) return probe.skipped(host, 'registry login', `local registry ${registry.server ?? ''}: no login`);
+  const needed = [registry.username, registry.password].flatMap((c) => (c && 'secret' in c ? [c.secret] : []));
   const unknown = needed.filter((name) => !secrets?.has(name));
   if (unknown.length > 0) return probe.skipped(host, 'registry login', `secret ${unknown.join(', ')} is not available (see [local] secrets)`);
   const dir = `/tmp/sextant-check-${randomBytes(8).toString('hex')}`;

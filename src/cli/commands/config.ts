@@ -20,9 +20,9 @@ export interface ConfigViewSecrets {
 // values appear only with --reveal.
 export function configView(config: Config, version: string, { reveal, missing }: ConfigViewSecrets = {}): Record<string, unknown> {
   const secretValue = (name: string) => (missing?.has(name) ? MISSING_SECRET : reveal ? reveal.get(name) : REDACTED);
-  const credential = (c: Credential) => ('value' in c ? c.value : secretValue(c.secret));
+  const credential = (c: Credential | undefined) => (c === undefined ? undefined : 'value' in c ? c.value : secretValue(c.secret));
   // A password written straight into deploy.yml is still a password: shown only with --reveal.
-  const password = (c: Credential) => ('value' in c ? (reveal ? c.value : REDACTED) : secretValue(c.secret));
+  const password = (c: Credential | undefined) => (c === undefined ? undefined : 'value' in c ? (reveal ? c.value : REDACTED) : secretValue(c.secret));
   const registryView = (r: RegistryConfig) => ({ server: r.server, username: credential(r.username), password: password(r.password) });
   return {
     service: config.service,

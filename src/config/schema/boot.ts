@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describe, hash, integer } from './common.ts';
+import { boolean, describe, hash, integer } from './common.ts';
 
 const PERCENT = /^\s*(\d+)%$/;
 
@@ -32,6 +32,10 @@ export const bootSchema = () =>
       rules: ['an integer ≥ 1 or a string "N%"'],
     }).optional(),
     wait: describe(integer(), { description: 'Seconds to wait after each group has booted.' }).optional(),
+    parallel_roles: describe(boolean(), {
+      description: "Boot a host's roles at the same time instead of one after another (Kamal 2.10).",
+      default: false,
+    }).optional(),
   });
 
 export type BootSection = z.output<ReturnType<typeof bootSchema>>;

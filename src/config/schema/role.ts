@@ -25,6 +25,7 @@ export const roleHashSchema = () =>
     labels: describe(hashOf(argumentValue()), { description: 'Extra container labels for this role, merged after the root labels.' }).optional(),
     env: describe(envSchema({ tags: false }), { description: 'Env for this role, merged over the root env (no tags here).' }).optional(),
     asset_path: describe(stringish(), { description: 'Asset path for this role, overriding the root `asset_path`.' }).optional(),
+    stop_timeout: describe(z.int(), { description: '`docker stop -t` seconds for this role, overriding the root `stop_timeout`.' }).optional(),
   })
     .superRefine((role, ctx) => refuseRestartOption(role.options, ctx))
     .meta({ title: 'role settings', description: 'A role with its hosts under `hosts:` and settings that override the root ones.' });

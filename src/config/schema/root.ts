@@ -40,7 +40,7 @@ export const deploySchema = () =>
     volumes: describe(arrayOf(stringish()), { description: 'Extra `--volume` mounts for every app container.' }).optional(),
     registry: describe(emptyWhenMissing(registrySchema()), {
       description: 'Registry the image is pushed to and pulled from.',
-      rules: ['required: username and password'],
+      rules: ['required: username and password, unless server is `localhost:<port>` (a local registry)'],
     }),
     servers: describe(serversSchema(), {
       description: 'Hosts to deploy to: a list (all in role `web`) or a hash of role name → hosts or role settings.',
@@ -53,6 +53,10 @@ export const deploySchema = () =>
       description: 'Path of the assets inside the image; when set, old and new assets are served side by side during a deploy.',
     }).optional(),
     hooks_path: describe(stringish(), { description: 'Directory holding the hook scripts.', default: '.kamal/hooks' }).optional(),
+    secrets_path: describe(stringish(), {
+      description: 'Base path of the secrets files (Kamal 2.7): `<path>-common`, then `<path>` or `<path>.<destination>`.',
+      default: '.kamal/secrets',
+    }).optional(),
     error_pages_path: describe(stringish(), {
       description: 'Local directory with `4xx.html`/`5xx.html` pages for kamal-proxy to serve.',
     }).optional(),
@@ -74,6 +78,9 @@ export const deploySchema = () =>
     }).optional(),
     deploy_timeout: describe(integer(), { description: 'Seconds a new container has to become healthy.', default: 30 }).optional(),
     drain_timeout: describe(integer(), { description: 'Seconds an old container gets to finish its requests.', default: 30 }).optional(),
+    stop_timeout: describe(integer(), {
+      description: '`docker stop -t` seconds for app containers (Kamal 2.12); a role may set its own. Without it: drain_timeout for roles without the proxy, docker\'s default for proxied roles.',
+    }).optional(),
     run_directory: describe(stringish(), {
       description: 'Accepted for compatibility and ignored: the run directory is always `.kamal`.',
       default: '.kamal',

@@ -13,6 +13,11 @@ const deadline = (description: string, fallback: string) =>
 /** `x-sextant:` — Sextant's own settings. Kamal ignores `x-` keys, so the file stays Kamal-compatible. */
 export const sextantSchema = () =>
   hash({
+    host_env: describe(z.boolean(), {
+      description:
+        'Give app containers `KAMAL_HOST` (the server) and, with a destination, `KAMAL_DESTINATION`, as Kamal 2.10 does (its `--env` form). Off by default, so the commands stay those of Kamal 2.6.0.',
+      default: false,
+    }).optional(),
     retry: describe(
       hash({
         attempts: describe(z.int().min(1), {

@@ -21,6 +21,10 @@ export const sshSchema = () =>
     keys: describe(arrayOf(stringish()), { description: 'Private key files to use.' }).optional(),
     key_data: describe(arrayOf(stringish()), { description: 'Private keys in PEM format.' }).optional(),
     config: describe(boolean(), { description: 'Whether to read OpenSSH config files (accepted; Kamal 2.6.0 does not use it).' }).optional(),
+    forward_agent: describe(boolean(), {
+      description: 'Forward the local SSH agent to the servers (Kamal 2.12). Sextant forwards it only when this is true.',
+      default: false,
+    }).optional(),
   });
 
 /** `sshkit:` — connection pool settings. */

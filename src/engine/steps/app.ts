@@ -146,7 +146,7 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
     const hostEnv = envFor(env.config, role.name, host);
     const secrets = hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const);
     await t.upload(role.envFilePath, envFileContent(secrets), 0o600);
-    await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)) }));
+    await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host }));
   });
 }
 

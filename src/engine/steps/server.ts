@@ -4,7 +4,7 @@ import { createNetwork } from '../../commands/docker.ts';
 import * as lock from '../../commands/lock.ts';
 import { ensureAppsConfigDirectory, MINIMUM_PROXY_VERSION, proxyVersionProbe, startOrRunProxy } from '../../commands/proxy.ts';
 import { pruneContainers, pruneImages } from '../../commands/prune.ts';
-import { login } from '../../commands/registry.ts';
+import { login, needsLogin } from '../../commands/registry.ts';
 import { dockerInstalled, ensureRunDirectory, installDocker, superuser } from '../../commands/server.ts';
 import { compareGemVersions, isGemVersion } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
@@ -24,6 +24,7 @@ export async function audit(env: StepEnv, host: string, message: string, role?: 
 }
 
 export async function registryLogin(env: StepEnv, host: string): Promise<void> {
+  if (!needsLogin(env.config.registry)) return;
   await env.transport(host).exec(login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) }));
 }
 

@@ -7,8 +7,8 @@ const schema = deployJsonSchema() as Node;
 
 const ROOT_KEYS = [
   'service', 'image', 'labels', 'volumes', 'registry', 'servers', 'env', 'asset_path', 'hooks_path', 'error_pages_path',
-  'require_destination', 'primary_role', 'allow_empty_roles', 'retain_containers', 'minimum_version', 'readiness_delay',
-  'deploy_timeout', 'drain_timeout', 'run_directory', 'ssh', 'builder', 'accessories', 'proxy', 'sshkit', 'boot', 'logging',
+  'secrets_path', 'require_destination', 'primary_role', 'allow_empty_roles', 'retain_containers', 'minimum_version', 'readiness_delay',
+  'deploy_timeout', 'drain_timeout', 'stop_timeout', 'run_directory', 'ssh', 'builder', 'accessories', 'proxy', 'sshkit', 'boot', 'logging',
   'aliases', 'x-sextant',
 ];
 

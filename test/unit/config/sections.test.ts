@@ -84,6 +84,7 @@ test('proxy: defaults for a role without any proxy settings', () => {
     hosts: [],
     appPort: 80,
     ssl: false,
+    pathPrefixes: [],
     healthcheck: {},
     buffering: { requests: true, responses: true },
     logging: { requestHeaders: ['Cache-Control', 'Last-Modified', 'User-Agent'] },
@@ -99,6 +100,7 @@ test('proxy: root settings with every key, and roles deep-merging over them', ()
     hosts: ['blog.example.com', 'www.blog.example.com'],
     appPort: 3000,
     ssl: false,
+    pathPrefixes: [],
     sslRedirect: false,
     forwardHeaders: true,
     responseTimeout: 10,
@@ -167,7 +169,7 @@ test('everything: one of every root key resolves with Kamal semantics', () => {
     provenance: 'mode=max',
     sbom: true,
   });
-  assert.equal(config.boot, { limit: { hosts: 2 }, wait: 10 });
+  assert.equal(config.boot, { limit: { hosts: 2 }, wait: 10, parallelRoles: false });
   assert.equal(config.aliases, { console: 'app exec -i --reuse "bin/rails console"', uname: 'app exec -p -q -r web "uname -a"' });
   assert.equal(config.sextant.retry, { attempts: 6, baseDelay: 0.5, maxDelay: 20, downAfter: 5 });
   assert.equal(config.sextant.fleet, { maxFailures: { count: 0 }, onFailure: 'keep' });
@@ -188,7 +190,7 @@ test('defaults of a minimal config', () => {
   assert.equal(config.sextant.retry, { attempts: 4, baseDelay: 1, maxDelay: 15, downAfter: 5 });
   assert.equal(config.sextant.deadlines, { command: 30, pull: 300, proxyDeploy: 75, stop: 45, build: 3600, hook: 600, local: 30 });
   assert.equal(config.logging, { options: [['max-size', '10m']] });
-  assert.equal(config.boot, {});
+  assert.equal(config.boot, { parallelRoles: false });
   assert.is(config.requireDestination, false);
 });
 
