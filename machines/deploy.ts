@@ -1,11 +1,12 @@
 import { and, assertEvent, assign, emit, enqueueActions, fromPromise, raise, setup } from 'xstate';
 import type { DeployEmitted } from './events.ts';
-import { hostMachine, type HostReport } from './host.ts';
+import type { HostReport } from './host.ts';
+import { byGroup, groupId, grouping, hostGroupMachine, type GroupCommand } from './host-group.ts';
 import type { DeployPlan, HookName, HostStage, Stage, StepFailure } from './plan.ts';
 import { failureKind, failureMessage, readClock, sleepUntil, type ClockReading } from './retry.ts';
 
-// One deployment (setup, deploy, redeploy, rollback or app boot). It spawns a child actor per
-// server and walks its chart, which lists the stages in Kamal's order:
+// One deployment (setup, deploy, redeploy, rollback or app boot). It spawns an actor per server
+// (in groups of 32, host-group.ts) and walks its chart, which lists the stages in Kamal's order:
 //
 //   build → preConnect → pull → prepare → lock → locked → unlock → postDeploy
 //   locked: bootstrap → dockerSetup → build → pull → checkRollback → preDeploy → network → proxy
@@ -63,7 +64,7 @@ const deploySetup = setup({
     emitted: {} as DeployEmitted,
   },
   actors: {
-    host: hostMachine,
+    hostGroup: hostGroupMachine,
     build: fromPromise<void, { version: string }>(async () => {
       throw new Error('build is provided by the engine');
     }),
@@ -92,19 +93,22 @@ const deploySetup = setup({
     revertsSwitched: ({ context }) => context.plan.fleet?.onFailure === 'revert' && context.switched.length > 0,
   },
   actions: {
-    spawnHosts: enqueueActions(({ context, enqueue }) => {
-      for (const host of context.plan.hosts) {
-        enqueue.spawnChild('host', {
-          id: host,
+    // The host actors, in groups (see host-group.ts).
+    spawnHosts: enqueueActions(({ context: { plan }, enqueue }) => {
+      grouping(plan.hosts).groups.forEach((hosts, index) => {
+        enqueue.spawnChild('hostGroup', {
+          id: groupId(index),
           input: {
-            host,
-            roles: context.plan.rolesOnHost[host] ?? [],
-            version: context.plan.version,
-            primaryRole: context.plan.primaryRole,
-            retry: context.plan.retry,
+            hosts: hosts.map((host) => ({
+              host,
+              roles: plan.rolesOnHost[host] ?? [],
+              version: plan.version,
+              primaryRole: plan.primaryRole,
+              retry: plan.retry,
+            })),
           },
         });
-      }
+      });
     }),
     startStage: enqueueActions(({ context, enqueue }, params: { stage: Stage }) => {
       enqueue.assign({ stageIndex: context.stageIndex + 1 });
@@ -116,12 +120,12 @@ const deploySetup = setup({
     runOnHosts: enqueueActions(({ context, enqueue }, params: { stage: HostStage }) => {
       const hosts = context.plan.stageHosts[params.stage] ?? [];
       enqueue.assign({ pending: hosts });
-      for (const host of hosts) enqueue.sendTo(host, { type: 'RUN', stage: params.stage });
+      for (const [index, part] of byGroup(context.plan.hosts, hosts)) enqueue.sendTo(groupId(index), { type: 'RUN', stage: params.stage, hosts: part } satisfies GroupCommand);
     }),
     bootGroup: enqueueActions(({ context, enqueue }) => {
       const hosts = group(context);
       enqueue.assign({ pending: hosts });
-      for (const host of hosts) enqueue.sendTo(host, { type: 'BOOT' });
+      for (const [index, part] of byGroup(context.plan.hosts, hosts)) enqueue.sendTo(groupId(index), { type: 'BOOT', hosts: part } satisfies GroupCommand);
     }),
     hostReported: assign(({ context, event }) => {
       assertEvent(event, ['HOST.DONE', 'HOST.FAILED']);
@@ -157,14 +161,14 @@ const deploySetup = setup({
       if (context.barrier !== 'pending') return;
       enqueue.assign({ barrier: 'open' });
       enqueue.emit({ type: 'barrier.opened', host: event.host });
-      for (const host of context.plan.hosts) enqueue.sendTo(host, { type: 'BARRIER.OPENED' });
+      grouping(context.plan.hosts).groups.forEach((_, index) => enqueue.sendTo(groupId(index), { type: 'BARRIER.OPENED' } satisfies GroupCommand));
     }),
     closeBarrier: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'BARRIER.CLOSE');
       if (context.barrier !== 'pending') return;
       enqueue.assign({ barrier: 'closed' });
       enqueue.emit({ type: 'barrier.closed', host: event.host });
-      for (const host of context.plan.hosts) enqueue.sendTo(host, { type: 'BARRIER.CLOSED' });
+      grouping(context.plan.hosts).groups.forEach((_, index) => enqueue.sendTo(groupId(index), { type: 'BARRIER.CLOSED' } satisfies GroupCommand));
     }),
     noteSwitched: assign(({ context, event }) => {
       assertEvent(event, 'HOST.DONE');
@@ -180,7 +184,7 @@ const deploySetup = setup({
     })),
     revertSwitched: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ pending: context.switched });
-      for (const host of context.switched) enqueue.sendTo(host, { type: 'RUN', stage: 'revert' });
+      for (const [index, part] of byGroup(context.plan.hosts, context.switched)) enqueue.sendTo(groupId(index), { type: 'RUN', stage: 'revert', hosts: part } satisfies GroupCommand);
     }),
     startBoot: assign({ groupIndex: 0 }),
     nextGroup: assign({ groupIndex: ({ context }) => context.groupIndex + 1 }),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { deployMachine } from '../../machines/deploy.ts';
+import { hostGroupMachine } from '../../machines/host-group.ts';
 import { hostMachine } from '../../machines/host.ts';
 import { roleSwapMachine } from '../../machines/role-swap.ts';
 
@@ -13,7 +14,7 @@ export function machineVersion(): string {
   const describe = (value: unknown) =>
     JSON.stringify(value, (_key, v: unknown) => (typeof v === 'function' ? `fn:${v.toString()}` : v));
   const hash = createHash('sha256');
-  for (const machine of [deployMachine, hostMachine, roleSwapMachine]) {
+  for (const machine of [deployMachine, hostGroupMachine, hostMachine, roleSwapMachine]) {
     hash.update(describe(machine.toJSON()));
     const { guards, actions, delays } = machine.implementations;
     hash.update(describe({ guards, actions, delays }));

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { InspectionEvent } from 'xstate';
 import type { DeployOutput } from '../../machines/deploy.ts';
+import { hostGroupMachine } from '../../machines/host-group.ts';
 import type { DeployPlan, StepFailure } from '../../machines/plan.ts';
 import type { SwapStepInput } from '../../machines/role-swap.ts';
 import type { EngineBus } from './events.ts';
@@ -183,7 +184,11 @@ export function outcomeSummary(plan: DeployPlan, output: { ok: boolean; failures
 
 // --- machine states ---------------------------------------------------------------------------
 
-type ActorLike = { id: string; sessionId: string; _parent?: ActorLike };
+type ActorLike = { id: string; sessionId: string; _parent?: ActorLike; logic?: { id?: string } };
+
+// Host groups only relay (machines/host-group.ts): they are left out of the paths and the record,
+// so a host is `deploy/<host>` whatever group holds it.
+const isGroup = (ref: ActorLike) => ref.logic?.id === hostGroupMachine.id;
 
 export const stateName = (value: unknown): string =>
   typeof value === 'string'
@@ -202,7 +207,8 @@ export function stateTracker(record: (actor: string, state: string) => void): (e
   const pathOf = (ref: ActorLike): string => {
     const known = names.get(ref.sessionId);
     if (known) return known;
-    const base = ref._parent ? `${pathOf(ref._parent)}/${ref.id}` : ref.id;
+    const parent = ref._parent && isGroup(ref._parent) ? ref._parent._parent : ref._parent;
+    const base = parent ? `${pathOf(parent)}/${ref.id}` : ref.id;
     const n = (instances.get(base) ?? 0) + 1;
     instances.set(base, n);
     const path = n === 1 ? base : `${base}#${n}`;
@@ -214,6 +220,7 @@ export function stateTracker(record: (actor: string, state: string) => void): (e
     const snapshot = event.snapshot as { value?: unknown; status?: string } | undefined;
     if (!snapshot || !('value' in snapshot) || snapshot.value === undefined) return;
     const ref = event.actorRef as unknown as ActorLike;
+    if (isGroup(ref)) return;
     const state = stateName(snapshot.value) + (snapshot.status === 'done' ? ' (done)' : snapshot.status === 'stopped' ? ' (stopped)' : '');
     if (last.get(ref.sessionId) === state) return;
     last.set(ref.sessionId, state);

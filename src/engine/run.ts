@@ -2,6 +2,7 @@ import { createActor, fromPromise, toPromise, type InspectionEvent } from 'xstat
 import { deployMachine, type AccessoriesInput, type DeployOutput, type HookInput } from '../../machines/deploy.ts';
 import type { MachineEvent } from '../../machines/events.ts';
 import { hostMachine, type HostStepInput } from '../../machines/host.ts';
+import { hostGroupMachine } from '../../machines/host-group.ts';
 import type { DeployPlan } from '../../machines/plan.ts';
 import { roleSwapMachine, type SwapStepInput, type SwapStepOutput } from '../../machines/role-swap.ts';
 import type { EngineBus } from './events.ts';
@@ -40,7 +41,7 @@ export function providedDeployMachine(handlers: StepHandlers) {
       build: fromPromise<void, { version: string }>(({ input }) => handlers.build(input)),
       hook: fromPromise<void, HookInput>(({ input }) => handlers.hook(input)),
       accessories: fromPromise<void, AccessoriesInput>(({ input }) => handlers.accessories(input)),
-      host: providedHostMachine(handlers),
+      hostGroup: hostGroupMachine.provide({ actors: { host: providedHostMachine(handlers) } }),
     },
   });
 }

@@ -88,10 +88,14 @@ test('deploy --inspect URL: the deployment, every host and every role swap strea
     const byName = (name: string) => actors.filter((a) => a.name === name);
     const [deploy] = byName('deploy');
     assert.ok(deploy, 'the deployment actor');
+    // The hosts sit in groups of up to 32 under the deployment (machines/host-group.ts).
+    const groups = byName('hosts 1');
+    assert.is(groups.length, 1, 'two hosts make one group');
+    assert.is(groups[0]?.parentId, deploy.sessionId);
     const hosts = ['10.0.0.1', '10.0.0.2'].map((host) => {
       const [actor] = byName(host);
       assert.ok(actor, `host ${host}`);
-      assert.is(actor.parentId, deploy.sessionId);
+      assert.is(actor.parentId, groups[0]?.sessionId);
       return actor;
     });
     const swaps = actors.filter((a) => a.name === 'web' || a.name === 'workers');

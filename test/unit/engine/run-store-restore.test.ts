@@ -45,12 +45,18 @@ function tempRuns(): { root: string; runsDir: string } {
   return { root, runsDir: join(root, '.kamal', 'runs') };
 }
 
+type Snapshot = { value: unknown; context: Record<string, unknown>; children?: Record<string, { snapshot: Snapshot }> };
 type Persisted = {
   status: string;
   value: unknown;
   context: Record<string, unknown> & { pending: string[]; failures: Array<{ message: string }> };
-  children: Record<string, { snapshot: { value: unknown; children?: Record<string, { snapshot: { value: unknown; context: Record<string, unknown> } }> } }>;
+  // The host actors, in groups (machines/host-group.ts).
+  children: Record<string, { snapshot: Snapshot }>;
 };
+
+const hostOf = (s: Persisted, host: string): Snapshot | undefined =>
+  Object.values(s.children).find((group) => group.snapshot.children?.[host])?.snapshot.children?.[host]?.snapshot;
+const hostsOf = (s: Persisted): string[] => Object.values(s.children).flatMap((group) => Object.keys(group.snapshot.children ?? {}));
 
 // Polls snapshot.json until the stored snapshot satisfies `ready` (the store writes once per burst
 // of transitions, on setImmediate).
@@ -96,7 +102,7 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
       (s) =>
         JSON.stringify(s.value) === '{"locked":{"proxy":"running"}}' &&
         JSON.stringify(s.context.pending) === '["h2"]' &&
-        JSON.stringify(s.children.h2?.snapshot.value) === '{"stage":"running"}',
+        JSON.stringify(hostOf(s, 'h2')?.value) === '{"stage":"running"}',
     );
     assert.is(store.dir, join(runsDir, 'run-restore-mid'));
     assert.is(readFileSync(join(runsDir, '.gitignore'), 'utf8'), '*\n');
@@ -104,7 +110,7 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
     assert.ok(stored.savedAt <= Date.now());
     assert.is(stored.snapshot.status, 'active');
     assert.equal(stored.snapshot.value, { locked: { proxy: 'running' } }, 'the lock was taken before the proxy stage');
-    assert.equal(Object.keys(stored.snapshot.children).sort(), ['h1', 'h2']);
+    assert.equal(hostsOf(stored.snapshot).sort(), ['h1', 'h2']);
     // No secret is in the machines' state at this point (only in the log events, checked below),
     // so snapshot.json's redaction is tested where a failure message carries one (tests below).
 
@@ -206,7 +212,7 @@ test('a failure message holding a secret is redacted in snapshot.json and events
     void runDeployment({ plan: thePlan, handlers, bus, store });
     // Mid-rollback the failure (with the secret in it) sits in the role swap's context.
     // The role swap is the host's child named after its role.
-    const swapOf = (s: Persisted) => s.children.h2?.snapshot.children?.workers?.snapshot;
+    const swapOf = (s: Persisted) => hostOf(s, 'h2')?.children?.workers?.snapshot;
     const { text, stored } = await waitForStored(store.dir, (s) => JSON.stringify(swapOf(s)?.value) === '{"rollback":"running"}');
     assert.not.ok(text.includes(SECRET), 'the secret never reaches snapshot.json');
     const failure = swapOf(stored.snapshot)?.context.failure as { message: string; stage: string };

@@ -3,6 +3,10 @@ import * as assert from 'uvu/assert';
 import { createActor, toPromise, waitFor } from 'xstate';
 import { fakeDeployMachine, plan, type Fakes } from './fakes.ts';
 
+// The host actors of a persisted deployment, which keeps them in groups (machines/host-group.ts).
+type Persisted = { children: Record<string, { snapshot: { children: Record<string, { snapshot: { value: unknown; context: Record<string, unknown> } }> } }> };
+const hostsOf = (persisted: Persisted) => Object.assign({}, ...Object.values(persisted.children).map((group) => group.snapshot.children)) as Persisted['children'][string]['snapshot']['children'];
+
 test('a mid-deploy snapshot round-trips through JSON, restores, and finishes the deploy', async () => {
   let holdProxy = true;
   const fakes: Fakes = {
@@ -19,9 +23,10 @@ test('a mid-deploy snapshot round-trips through JSON, restores, and finishes the
   // Under the lock, in the proxy stage, waiting for h2: the lock is known from the state alone.
   assert.equal(persisted.value, { locked: { proxy: 'running' } });
   assert.equal(persisted.context.pending, ['h2']);
-  assert.equal(Object.keys(persisted.children).sort(), ['h1', 'h2']);
-  assert.equal(persisted.children.h2.snapshot.value, { stage: 'running' });
-  assert.is(persisted.children.h2.snapshot.context.stage, 'proxy');
+  assert.equal(Object.keys(persisted.children), ['hosts 1'], 'two hosts make one group');
+  assert.equal(Object.keys(hostsOf(persisted)).sort(), ['h1', 'h2']);
+  assert.equal(hostsOf(persisted).h2?.snapshot.value, { stage: 'running' });
+  assert.is(hostsOf(persisted).h2?.snapshot.context.stage, 'proxy');
 
   const restored = createActor(machine, { snapshot: persisted, input: plan() });
   const again = JSON.parse(JSON.stringify(restored.getPersistedSnapshot()));
@@ -50,14 +55,15 @@ test('a snapshot taken during a retry backoff keeps its deadline', async () => {
   const actor = createActor(machine, { input: plan({ retry: { attempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 } }) });
   actor.start();
   await waitFor(actor, (s) => {
-    const h1 = s.children.h1 as { getSnapshot(): { value: unknown } } | undefined;
+    const group = s.children['hosts 1'] as { getSnapshot(): { children: Record<string, { getSnapshot(): { value: unknown } } | undefined> } } | undefined;
+    const h1 = group?.getSnapshot().children.h1;
     return JSON.stringify(h1?.getSnapshot().value) === '{"stage":"backoff"}';
   });
   const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
   actor.stop();
-  const h1 = persisted.children.h1.snapshot;
-  assert.is(h1.context.attempt, 2);
-  assert.ok(h1.context.retryAt >= Date.now() + 25_000, 'the absolute deadline is kept in context');
+  const h1 = hostsOf(persisted).h1?.snapshot;
+  assert.is(h1?.context.attempt, 2);
+  assert.ok((h1?.context.retryAt as number) >= Date.now() + 25_000, 'the absolute deadline is kept in context');
 });
 
 test.run();
