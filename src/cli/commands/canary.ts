@@ -96,18 +96,23 @@ export async function runCanary(command: Command, ctx: CliContext, options: Cana
       );
       const words = ['--canary', ...(options.canary !== undefined ? [options.canary] : []), ...(options.canaryList !== undefined ? ['--canary-list', options.canaryList] : [])];
       const request = { ...requestOf(words), canary: { ...split, allowlist: [...split.allowlist] } };
+      // Only a run that got to its boot (under its own lock) has canaries of its own to remove: one
+      // that failed earlier, at a lock held by another canary say, must not touch that one.
+      let booted = false;
+      const off = session.bus.on('stage.started', (event) => (booted ||= event.stage === 'boot'));
       const output = await runRecorded({ session, plan, handlers: canaryHandlers(env, split), kamalCommand: 'deploy', request });
+      off();
       if (!output.ok) {
         // Hosts that got their canary before another failed keep none: the lock is already given back.
-        await abortCanary(env, env.version, { releaseLock: false }).catch(() => undefined);
-        return undefined;
+        if (booted) await abortCanary(env, env.version, { releaseLock: false }).catch(() => undefined);
+        return { failed: booted ? 'the canary was removed and the lock released' : 'nothing was changed' } as const;
       }
       info(session, `Canary ${env.version} is live beside the previous version, for ${describe(split)}; the deploy lock stays held (run ${runId}).`);
       if (forMs === undefined) info(session, 'End it with `sextant deploy --promote` (all traffic to the new version) or `sextant deploy --abort`.');
       return { version: env.version, runId };
     },
   );
-  if (!started) throw new UserError(`deploy --canary failed (see above): the canary was removed and the lock released; the run is kept in .kamal/runs/`);
+  if ('failed' in started) throw new UserError(`deploy --canary failed (see above): ${started.failed}; the run is kept in .kamal/runs/`);
   if (forMs === undefined) return;
 
   const verdict = await withSession(command, ctx.io, { ...options, kamalCommand: 'deploy', version: started.version }, async (session) => {
@@ -142,7 +147,10 @@ async function promote(command: Command, ctx: CliContext, options: CanaryOptions
   // A dry run's servers have the canary containers the promote expects.
   const existingContainers = (project: Project) => (host: string) =>
     rolesOn(project.config.roles.filter((r) => r.runsProxy), host).map((role) => `${role.containerPrefix}-${pending.version}`);
-  const ok = await withSession(command, ctx.io, { ...options, kamalCommand: 'deploy', version: pending.version, existingContainers }, async (session) => {
+  // The promote takes no lock: it finishes under the canary's, which its record names (so that
+  // `sextant resume` of a killed promote knows that lock as its own).
+  const lockMessage = options.dryRun ? undefined : canaryLockMessage(pending.runId);
+  const ok = await withSession(command, ctx.io, { ...options, kamalCommand: 'deploy', version: pending.version, existingContainers, lockMessage }, async (session) => {
     const { env } = session;
     info(session, `Promoting canary ${pending.version} (run ${pending.runId}): it takes all the traffic`);
     const plan = promotePlan(deployPlan(env.config, env.selection, { runId: session.runId, command: 'deploy', version: pending.version, skipPush: true, lockInherited: false }));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as lock from '../../commands/lock.ts';
 import { connectInspector, inspectorUrl } from '../../engine/inspector.ts';
+import { canaryHandlers, canaryPlan, promoteHandlers, promotePlan } from '../../engine/canary.ts';
 import { stepHandlers } from '../../engine/handlers.ts';
 import { deployPlan } from '../../engine/plan.ts';
 import { headerFor, prefixHoldsLock, resumePrefix, resumeRecorded, resumeRefusal } from '../../engine/recorded-run.ts';
@@ -47,21 +48,24 @@ export async function resumeRun(command: Command, ctx: CliContext, ref: string, 
   const ok = await withSession(
     command,
     ctx.io,
-    { ...options, kamalCommand: header.kamalCommand, version: header.version, runId: header.runId, globals },
+    { ...options, kamalCommand: header.kamalCommand, version: header.version, runId: header.runId, globals, lockMessage: header.lock?.message },
     async (session) => {
       const { env } = session;
-      const plan = deployPlan(env.config, env.selection, {
+      const planned = deployPlan(env.config, env.selection, {
         runId: header.runId,
         command: header.command,
         version: header.version,
         skipPush: header.request.skipPush,
         lockInherited: env.lockInherited,
       });
+      // A canary or a promote (docs/canary.md) has a plan and proxy-role swap steps of its own.
+      const { canary, canaryOf } = header.request;
+      const plan = canary ? canaryPlan(planned, env.config) : canaryOf ? promotePlan(planned) : planned;
       const now = headerFor({ session, plan, kamalCommand: header.kamalCommand, request: header.request });
       const refusal = resumeRefusal(record, { header: now, plan });
       if (refusal) throw new UserError(refusal);
 
-      const handlers = stepHandlers(env);
+      const handlers = canary ? canaryHandlers(env, canary) : canaryOf ? promoteHandlers(env) : stepHandlers(env);
       const { ends } = resumePrefix(record, plan);
       if (header.lock) await takeLock(session, header, handlers, prefixHoldsLock(ends, record));
 

@@ -55,6 +55,9 @@ function lockHosts(env: StepEnv): string[] {
 export function lockHolder(env: StepEnv, details: string): string | undefined {
   const runId = /sextant run (\S+?)\)/.exec(details)?.[1];
   if (!runId) return undefined;
+  if (/^Message: Canary deploy lock /m.test(details)) {
+    return `Held by the canary of sextant run ${runId}: \`sextant deploy --promote\` gives it all the traffic, \`sextant deploy --abort\` removes it (docs/canary.md)`;
+  }
   const dir = join(runsDirectory(env.config.cwd, env.config.runDirectory), runId);
   if (!existsSync(dir)) return `Held by sextant run ${runId}, not recorded on this machine: whether it is still running cannot be told from here`;
   const status = runStatus(readRun(dir));

@@ -1,6 +1,7 @@
 // Canary deploys through kamal-proxy's rollout on 3 testbed servers (docs/canary.md), under a load
 // that sends every request with its own `kamal-rollout` cookie: the share of answers from the new
 // version, then --promote; a second canary with an allowlist, then --abort; 0 failed requests.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -73,6 +74,10 @@ async function sample(count: number, cookie: (i: number) => string | undefined):
   return answers;
 }
 
+// Cookie values like session ids. (Sequential ones such as user-1, user-2, … cluster under
+// FNV-1a: 450 of them put 15.6 % on the canary's side at 10 %.)
+const sessionId = (i: number) => createHash('sha256').update(`visitor-${i}`).digest('hex').slice(0, 20);
+
 const running = async (server: string, version: string, role = 'web') =>
   (await containers(server, project.service)).filter((c) => c.state === 'running' && c.name === `${project.service}-${role}-${version}`).length;
 
@@ -89,6 +94,16 @@ test.after(async () => {
 
 test('deploy --canary 10%: 10 ± 5 % of 450 cookie values answered by v2 (each as kamal-proxy hashes it), then --promote: every answer v2; 0 failed requests', async () => {
   const load = backgroundLoad();
+  try {
+    await canaryThenPromote();
+  } finally {
+    const traffic = await load.stop();
+    assert.ok(traffic.total > 100, `load ran (${traffic.total} requests)`);
+    assert.equal(traffic.failures, [], 'no failed request');
+  }
+});
+
+async function canaryThenPromote(): Promise<void> {
   const canary = await sextant(project, ['deploy', '--version', 'v2', '--canary', '10%']);
   assert.is(canary.code, 0, canary.stdout + canary.stderr);
   assert.match(canary.stdout, /Canary v2 is live beside the previous version, for 10% of the kamal-rollout cookie values/);
@@ -100,8 +115,16 @@ test('deploy --canary 10%: 10 ± 5 % of 450 cookie values answered by v2 (each a
     assert.is(await running(server, 'v2', 'workers'), 0, `${server}: no v2 worker yet`);
   }
 
+  const status = await sextant(project, ['lock', 'status']);
+  assert.match(status.stdout, /Held by the canary of sextant run \S+: `sextant deploy --promote` gives it all the traffic/);
+  // Another canary (or deploy) meets the lock and leaves this one as it is.
+  const second = await sextant(project, ['deploy', '--version', 'v3', '--canary', '50%']);
+  assert.is(second.code, 1, second.stdout + second.stderr);
+  assert.match(second.stdout + second.stderr, /Deploy lock found/);
+  assert.match(second.stderr, /nothing was changed/);
+
   const split = { percent: 10, allowlist: [] };
-  const answers = await sample(450, (i) => `user-${i}`);
+  const answers = await sample(450, sessionId);
   const fromNew = answers.filter((a) => a.body === 'v2').length;
   const share = (100 * fromNew) / answers.length;
   assert.ok(Math.abs(share - 10) <= 5, `share of v2 answers: ${share.toFixed(1)} % (${fromNew} of ${answers.length})`);
@@ -112,40 +135,43 @@ test('deploy --canary 10%: 10 ± 5 % of 450 cookie values answered by v2 (each a
   const promote = await sextant(project, ['deploy', '--promote']);
   assert.is(promote.code, 0, promote.stdout + promote.stderr);
   assert.is(await lockState(primary, project), 'free');
-  const after = await sample(150, (i) => (i % 3 === 0 ? undefined : `user-${i}`));
+  const after = await sample(150, (i) => (i % 3 === 0 ? undefined : sessionId(i)));
   assert.equal([...new Set(after.map((a) => a.body))], ['v2'], 'every answer comes from v2');
   for (const server of servers) {
     assert.is(await running(server, 'v1'), 0, `${server}: v1 stopped`);
     assert.is(await running(server, 'v2', 'workers'), 1, `${server}: workers on v2`);
     assert.is(await running(server, 'v1', 'workers'), 0, `${server}: v1 workers stopped`);
   }
-  const traffic = await load.stop();
-  assert.ok(traffic.total > 100, `load ran (${traffic.total} requests)`);
-  assert.equal(traffic.failures, [], 'no failed request');
-});
+}
 
 test('deploy --canary-list beta-1,beta-2: only those cookie values reach v3; --abort: every answer v2 and no v3 container left; 0 failed requests', async () => {
   const load = backgroundLoad();
+  try {
+    await allowlistThenAbort();
+  } finally {
+    const traffic = await load.stop();
+    assert.ok(traffic.total > 100, `load ran (${traffic.total} requests)`);
+    assert.equal(traffic.failures, [], 'no failed request');
+  }
+  const nothing = await sextant(project, ['deploy', '--promote']);
+  assert.is(nothing.code, 1);
+  assert.match(nothing.stderr, /no canary is pending \(the deploy lock on .* is free\)/);
+});
+
+async function allowlistThenAbort(): Promise<void> {
   const canary = await sextant(project, ['deploy', '--version', 'v3', '--canary-list', 'beta-1,beta-2']);
   assert.is(canary.code, 0, canary.stdout + canary.stderr);
   const listed = await sample(30, (i) => (i % 2 ? 'beta-1' : 'beta-2'));
   assert.ok(listed.every((a) => a.body === 'v3'), `allowlisted values reach v3: ${listed.map((a) => a.body).join(' ')}`);
-  const others = await sample(150, (i) => (i % 5 === 0 ? undefined : `user-${i}`));
+  const others = await sample(150, (i) => (i % 5 === 0 ? undefined : sessionId(i)));
   assert.ok(others.every((a) => a.body === 'v2'), 'every other value stays on v2');
 
   const abort = await sextant(project, ['deploy', '--abort']);
   assert.is(abort.code, 0, abort.stdout + abort.stderr);
   assert.is(await lockState(primary, project), 'free');
-  const after = await sample(150, (i) => (i % 3 === 0 ? 'beta-1' : i % 3 === 1 ? `user-${i}` : undefined));
+  const after = await sample(150, (i) => (i % 3 === 0 ? 'beta-1' : i % 3 === 1 ? sessionId(i) : undefined));
   assert.equal([...new Set(after.map((a) => a.body))], ['v2'], 'every answer comes from v2');
   for (const server of servers) assert.equal((await containersOf(server, project, 'v3')).map((c) => c.name), [], `${server}: no v3 container left`);
-  const traffic = await load.stop();
-  assert.ok(traffic.total > 100, `load ran (${traffic.total} requests)`);
-  assert.equal(traffic.failures, [], 'no failed request');
-
-  const nothing = await sextant(project, ['deploy', '--promote']);
-  assert.is(nothing.code, 1);
-  assert.match(nothing.stderr, /no canary is pending \(the deploy lock on .* is free\)/);
-});
+}
 
 test.run();
