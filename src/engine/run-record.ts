@@ -6,7 +6,8 @@
 //   log.jsonl  append-only: one line per step start and end (with its result and its commands'
 //              redacted output), per machine state, per process that worked on the run
 //              (a `segment`: the first run, then each resume) and the run's finish
-//   events.jsonl, snapshot.json  the bus events and a periodic actor snapshot (for people and tools)
+//   events.jsonl, snapshot*.json  the bus events and a periodic actor snapshot in parts, each part
+//              written when it changed (for people and tools; run-store.ts)
 //
 // A killed process leaves at worst a torn last line, which is ignored: the step it described counts
 // as not finished and runs again. Anything else that does not parse marks the run broken.

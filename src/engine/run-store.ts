@@ -1,19 +1,33 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { redactStrings, type EngineEvent } from './events.ts';
 import type { LogEntry, RunHeader } from './run-record.ts';
 
 // `.kamal/runs/<id>/` on the operator's machine (see run-record.ts for the layout). Every write is
-// redacted. Whole files (run.json, plan.json, snapshot.json) are replaced atomically (write, then
-// rename); log.jsonl and events.jsonl are only appended to, one line per write.
-export const MACHINE_VERSION = 2;
+// redacted. Whole files (run.json, plan.json, snapshot*.json) are replaced
+// atomically (write, then rename); log.jsonl and events.jsonl are only appended to.
+//
+// The actor snapshot is kept in parts: snapshot.json holds the deployment actor without its
+// children and names a file snapshot.<child>.json for each child (a group of hosts, with its hosts and
+// their role swaps); a part is written again only when an actor in it changed. readSnapshot()
+// puts the parts back together. Version 2 (one file with the whole tree) is refused by it.
+export const MACHINE_VERSION = 3;
 
 export interface StoredSnapshot {
   machineVersion: number;
   savedAt: number;
   snapshot: unknown;
 }
+
+// snapshot.json: the root actor's snapshot without children, and the file of each child.
+interface StoredRoot extends StoredSnapshot {
+  parts: Record<string, string>;
+}
+
+type Persisted = { children?: Record<string, unknown> } & Record<string, unknown>;
+
+const partFile = (id: string) => `snapshot.${id.replace(/[^A-Za-z0-9._-]/g, '-')}.json`;
 
 // The actor snapshot is a convenience for people and tools (resume and replay read log.jsonl):
 // it is written at most this often, and once more when the run ends.
@@ -22,6 +36,10 @@ const SNAPSHOT_INTERVAL_MS = 1000;
 export class RunStore {
   readonly dir: string;
   private pendingSnapshot: (() => unknown) | undefined;
+  // Which parts of the snapshot changed since the last write: the root, and children by id.
+  private rootChanged = false;
+  private readonly changedParts = new Set<string>();
+  private readonly writtenParts = new Map<string, string>();
   private snapshotTimer: NodeJS.Timeout | undefined;
   private lastSnapshotAt = 0;
   private logFd: number | undefined;
@@ -97,9 +115,12 @@ export class RunStore {
   }
 
   // Taking the whole actor system's snapshot costs time in proportion to its size, so it is taken
-  // at most once a second (and by flush() at the end), not per transition.
-  saveSnapshot(snapshot: () => unknown): void {
+  // at most once a second (and by flush() at the end), not per transition. `changed` names the
+  // root's child whose part changed (undefined: the root itself).
+  saveSnapshot(snapshot: () => unknown, changed?: string): void {
     this.pendingSnapshot = snapshot;
+    if (changed === undefined) this.rootChanged = true;
+    else this.changedParts.add(changed);
     if (this.snapshotTimer) return;
     const wait = Math.max(0, this.lastSnapshotAt + SNAPSHOT_INTERVAL_MS - Date.now());
     this.snapshotTimer = setTimeout(() => this.flush(), wait);
@@ -111,10 +132,30 @@ export class RunStore {
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
     if (this.pendingSnapshot === undefined) return;
-    const stored: StoredSnapshot = { machineVersion: MACHINE_VERSION, savedAt: Date.now(), snapshot: this.pendingSnapshot() };
+    const { children = {}, ...root } = this.pendingSnapshot() as Persisted;
+    const savedAt = Date.now();
+    let partsChanged = false;
+    for (const [id, child] of Object.entries(children)) {
+      if (this.writtenParts.has(id) && !this.changedParts.has(id)) continue;
+      const file = partFile(id);
+      this.writeJson(file, { savedAt, snapshot: child });
+      if (this.writtenParts.get(id) !== file) partsChanged = true;
+      this.writtenParts.set(id, file);
+    }
+    for (const [id, file] of [...this.writtenParts]) {
+      if (id in children) continue;
+      this.writtenParts.delete(id);
+      rmSync(join(this.dir, file), { force: true });
+      partsChanged = true;
+    }
+    if (this.rootChanged || partsChanged) {
+      const stored: StoredRoot = { machineVersion: MACHINE_VERSION, savedAt, snapshot: { ...root, children: {} }, parts: Object.fromEntries(this.writtenParts) };
+      this.writeJson('snapshot.json', stored);
+    }
     this.pendingSnapshot = undefined;
+    this.rootChanged = false;
+    this.changedParts.clear();
     this.lastSnapshotAt = Date.now();
-    this.writeJson('snapshot.json', stored);
   }
 
   close(): void {
@@ -129,4 +170,22 @@ export class RunStore {
     writeFileSync(`${path}.tmp`, `${JSON.stringify(redactStrings(value, this.redact), null, 1)}\n`);
     renameSync(`${path}.tmp`, path);
   }
+}
+
+// The actor snapshot stored in `dir` (a run's folder), its parts put back together; undefined when
+// none was written. A snapshot of another format is refused with a message saying so.
+export function readSnapshot(dir: string): StoredSnapshot | undefined {
+  const path = join(dir, 'snapshot.json');
+  if (!existsSync(path)) return undefined;
+  const stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredRoot>;
+  if (stored.machineVersion !== MACHINE_VERSION || typeof stored.parts !== 'object' || stored.parts === null) {
+    throw new Error(
+      `${path}: a snapshot of format ${String(stored.machineVersion)}, written by another Sextant; this one reads format ${MACHINE_VERSION} (snapshot.json and snapshot.<part>.json). Resume and replay do not need it (they read log.jsonl).`,
+    );
+  }
+  const children: Record<string, unknown> = {};
+  for (const [id, file] of Object.entries(stored.parts)) {
+    children[id] = (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { snapshot: unknown }).snapshot;
+  }
+  return { machineVersion: stored.machineVersion, savedAt: stored.savedAt ?? 0, snapshot: { ...(stored.snapshot as Persisted), children } };
 }

@@ -126,6 +126,17 @@ export function forwardMachineEvents(bus: EngineBus): (event: InspectionEvent) =
   };
 }
 
+type ActorLike = { id: string; _parent?: ActorLike };
+
+// The id of the root's child that holds `ref` (its part of the stored snapshot); undefined for
+// the root itself.
+function rootChildOf(ref: unknown): string | undefined {
+  let actor = ref as ActorLike;
+  if (!actor._parent) return undefined;
+  while (actor._parent?._parent) actor = actor._parent;
+  return actor.id;
+}
+
 export async function runDeployment(options: RunOptions): Promise<DeployOutput> {
   const { plan, bus, store } = options;
   const forward = forwardMachineEvents(bus);
@@ -138,7 +149,7 @@ export async function runDeployment(options: RunOptions): Promise<DeployOutput> 
     inspect: (event) => {
       forward(event);
       options.inspect?.(event);
-      if (store && event.type === '@xstate.snapshot') store.saveSnapshot(() => actor.getPersistedSnapshot());
+      if (store && event.type === '@xstate.snapshot') store.saveSnapshot(() => actor.getPersistedSnapshot(), rootChildOf(event.actorRef));
     },
   });
   const unsubscribe = store ? bus.onAny((event) => store.appendEvent(event)) : undefined;

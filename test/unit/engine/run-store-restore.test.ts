@@ -1,14 +1,14 @@
 // A run's folder `.kamal/runs/<id>/` is what `--resume` continues from: the deployment is run with
 // fake step actors through the engine's runDeployment with a RunStore attached, left hanging on
 // one step as a killed process would be, and restored from the snapshot.json on disk.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createActor, toPromise } from 'xstate';
 import { EngineBus, type EngineEvent } from '../../../src/engine/events.ts';
-import { MACHINE_VERSION, RunStore, type StoredSnapshot } from '../../../src/engine/run-store.ts';
+import { MACHINE_VERSION, readSnapshot, RunStore, type StoredSnapshot } from '../../../src/engine/run-store.ts';
 import { providedDeployMachine, runDeployment, type StepHandlers } from '../../../src/engine/run.ts';
 import { REDACTED, redactValues } from '../../../src/secrets/index.ts';
 import { permanent, plan } from '../machines/fakes.ts';
@@ -58,16 +58,23 @@ const hostOf = (s: Persisted, host: string): Snapshot | undefined =>
   Object.values(s.children).find((group) => group.snapshot.children?.[host])?.snapshot.children?.[host]?.snapshot;
 const hostsOf = (s: Persisted): string[] => Object.values(s.children).flatMap((group) => Object.keys(group.snapshot.children ?? {}));
 
-// Polls snapshot.json until the stored snapshot satisfies `ready` (the store writes once per burst
-// of transitions, on setImmediate).
+// Every file of the stored snapshot (snapshot.json and its parts, snapshot.<child>.json), as one text.
+function snapshotText(dir: string): string {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('snapshot'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+}
+
+// Polls the stored snapshot until it satisfies `ready` (the store writes at most once a second).
 async function waitForStored(dir: string, ready: (s: Persisted) => boolean, timeoutMs = 5000): Promise<{ text: string; stored: StoredSnapshot & { snapshot: Persisted } }> {
   const deadline = Date.now() + timeoutMs;
   let last = '(no snapshot.json yet)';
   while (Date.now() < deadline) {
     try {
-      const text = readFileSync(join(dir, 'snapshot.json'), 'utf8');
+      const text = snapshotText(dir);
       last = text;
-      const stored = JSON.parse(text) as StoredSnapshot & { snapshot: Persisted };
+      const stored = readSnapshot(dir) as StoredSnapshot & { snapshot: Persisted };
       if (ready(stored.snapshot)) return { text, stored };
     } catch {
       // not written yet
@@ -115,7 +122,7 @@ test('snapshot.json taken mid-run restores to the same snapshot, and the restore
     // so snapshot.json's redaction is tested where a failure message carries one (tests below).
 
     // Restore from what is on disk, exactly as `--resume` would read it.
-    const fromDisk = (JSON.parse(readFileSync(join(store.dir, 'snapshot.json'), 'utf8')) as StoredSnapshot).snapshot;
+    const fromDisk = readSnapshot(store.dir)?.snapshot;
     hold = false;
     const restored = createActor(providedDeployMachine(handlers), { snapshot: fromDisk as never, input: thePlan });
     assert.equal(json(restored.getPersistedSnapshot()), fromDisk, 'file → restore → persist gives the stored snapshot back');
@@ -258,9 +265,9 @@ test('a failed run that ends on its own writes a final, redacted snapshot', asyn
     const output = await runDeployment({ plan: thePlan, handlers, bus, store });
     assert.is(output.ok, false);
     // runDeployment flushes before it returns: the file is final now, no polling needed.
-    const text = readFileSync(join(store.dir, 'snapshot.json'), 'utf8');
+    const text = snapshotText(store.dir);
     assert.not.ok(text.includes(SECRET));
-    const stored = JSON.parse(text) as StoredSnapshot & { snapshot: Persisted };
+    const stored = readSnapshot(store.dir) as StoredSnapshot & { snapshot: Persisted };
     assert.is(stored.snapshot.status, 'done');
     assert.is(stored.snapshot.value, 'failed');
     assert.equal(
