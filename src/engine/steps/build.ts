@@ -21,7 +21,7 @@ import {
   usesGitClone,
 } from '../../commands/builder.ts';
 import { docker, raw } from '../../commands/command.ts';
-import { login } from '../../commands/registry.ts';
+import { localRegistrySetup, login } from '../../commands/registry.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
 import { gitRevision, gitRoot } from '../git.ts';
@@ -36,7 +36,9 @@ export async function buildAndPush(env: StepEnv, options: { output?: string } = 
   if (check.exitCode !== 0) {
     throw new UserError(/buildx/.test(check.stderr) ? 'Docker buildx plugin is not installed locally' : 'Docker is not installed locally');
   }
-  await local.exec(login({ registry: config.registry, secrets: (name) => env.secrets.get(name) }));
+  // Kamal 2.8: a local registry is started (or created) on this machine's docker instead of a login.
+  if (config.registry.local) await local.exec(localRegistrySetup(config.registry.local.port));
+  else await local.exec(login({ registry: config.registry, secrets: (name) => env.secrets.get(name) }));
   await runHook(env, { name: 'pre-build', hosts: env.selection.hosts, lock: false });
 
   const root = gitRoot(resolve(config.cwd));

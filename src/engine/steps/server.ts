@@ -9,6 +9,8 @@ import { dockerInstalled, ensureRunDirectory, installDocker, superuser } from '.
 import { compareGemVersions, isGemVersion } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { CommandFailed, RemoteError } from '../../remote/failures.ts';
+import { openReverseTunnel } from '../../remote/tunnel.ts';
+import { sshSettings } from '../session.ts';
 import type { StepEnv } from '../context.ts';
 import { overlapping } from './overlap.ts';
 
@@ -36,6 +38,18 @@ export async function registryLogin(env: StepEnv, host: string): Promise<void> {
 // for its own mirror's seed, which is already pulling, so no host can wait for one that never
 // comes (a run resumed mid-pull, a host that failed before its probe).
 export async function pull(env: StepEnv, host: string): Promise<void> {
+  const local = env.config.registry.local;
+  if (local === undefined || env.dryRun) return pullImageOn(env, host);
+  // Kamal 2.8's local registry: the server pulls from its own localhost:<port>, carried back here.
+  const tunnel = await openReverseTunnel(sshSettings(env.config), host, local.port);
+  try {
+    await pullImageOn(env, host);
+  } finally {
+    await tunnel.close();
+  }
+}
+
+async function pullImageOn(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
   // The mirror probe reads `docker info`, which the login does not change: both go out at once.
   const [, mirror] = await Promise.all([
