@@ -104,7 +104,7 @@ export async function chooseRollbackVersion(request: ChooseRequest): Promise<str
   const list = formatCandidates(candidates);
   if (!request.interactive) {
     throw new UserError(
-      `rollback needs a VERSION, and there is no terminal to ask on (stdin is not a terminal). Versions on the hosts, newest first:\n${list}\nRun: sextant rollback VERSION`,
+      `rollback needs a VERSION, and there is no terminal to ask on (stdin and stdout must both be terminals). Versions on the hosts, newest first:\n${list}\nRun: sextant rollback VERSION`,
     );
   }
   request.say(`Versions on the hosts, newest first:\n${list}`);
