@@ -1,6 +1,6 @@
 // Real deploys to the testbed: v1, v2 under load, rollback under load; what is left on the servers
 // is compared with what Kamal 2.6.0 leaves; secrets never leak.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -119,7 +119,8 @@ test('no secret or build-argument value in stdout, stderr, events, snapshots, pl
   const secrets = [...Object.values({ ...CANARIES, KAMAL_REGISTRY_PASSWORD: testbed.registry.password }), BUILD_ARG_CANARY];
   const places: Array<[string, string]> = outputs.flatMap((o, i) => [[`stdout #${i}`, o.stdout], [`stderr #${i}`, o.stderr]] as Array<[string, string]>);
   for (const dir of [...runDirs(project), ...runDirs(limited)]) {
-    for (const file of ['events.jsonl', 'snapshot.json', 'plan.json']) places.push([join(dir, file), readFileSync(join(dir, file), 'utf8')]);
+    const snapshotParts = readdirSync(dir).filter((f) => /^snapshot\..+\.json$/.test(f));
+    for (const file of ['events.jsonl', 'snapshot.json', ...snapshotParts, 'plan.json']) places.push([join(dir, file), readFileSync(join(dir, file), 'utf8')]);
   }
   for (const p of [project, limited]) places.push([`${p.service} hook log`, readFileSync(p.hookLog, 'utf8')]);
   for (const server of servers) {

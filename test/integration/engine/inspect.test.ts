@@ -63,8 +63,11 @@ test('deploy --inspect URL: the deployment, every host and every role swap are s
     const actors = events.filter((e) => e.type === '@xstate.actor');
     const deploy = actors.find((a) => a.name === 'deploy');
     assert.ok(deploy, 'the deployment actor');
+    // The hosts sit in groups of up to 32 under the deployment (machines/host-group.ts).
+    const group = actors.find((a) => a.name === 'hosts 1' && a.parentId === deploy.sessionId);
+    assert.ok(group, 'the group of hosts');
     const hosts = servers.map((ip) => {
-      const host = actors.find((a) => a.name === ip && a.parentId === deploy.sessionId);
+      const host = actors.find((a) => a.name === ip && a.parentId === group.sessionId);
       assert.ok(host, `host ${ip}`);
       return host;
     });
