@@ -429,3 +429,10 @@ export function maintenance(role: RoleConfig, options: { readonly drainTimeout?:
 export function live(role: RoleConfig): Command {
   return proxyExec('resume', role.containerPrefix);
 }
+
+/** `mkdir -p <apps-config>/<service>[-<dest>]/tls/<role>`: where a role's custom certificate is written (Kamal 2.7). */
+export function createTlsDirectory(role: RoleConfig): Command | undefined {
+  const certificate = role.proxy?.customCertificate;
+  if (!certificate) return undefined;
+  return argv('mkdir', '-p', certificate.hostCertificate.slice(0, certificate.hostCertificate.lastIndexOf('/')));
+}

@@ -3,6 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { RawIssue } from './issues.ts';
 import type { DeploySection } from './schema/root.ts';
 import { SERVICE_NAME } from './schema/root.ts';
+import { proxyRunsOn } from './helpers.ts';
 import type { Config } from './types.ts';
 import { compareGemVersions, isGemVersion, KAMAL_VERSION } from './version.ts';
 
@@ -87,6 +88,12 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   for (const host of sslHosts) counts.set(host, (counts.get(host) ?? 0) + 1);
   const duplicates = [...counts].filter(([, count]) => count > 1).map(([host]) => host);
   if (duplicates.length > 0) add(`Different roles can't share the same host for SSL: ${duplicates.join(', ')}`, ['proxy']);
+
+  // Kamal 2.10: one kamal-proxy per host, so its roles and accessories must agree on how it runs.
+  for (const host of config.allHosts) {
+    const runs = new Set(proxyRunsOn(config, host).map((run) => JSON.stringify(run)));
+    if (runs.size > 1) add(`Conflicting proxy run configurations for host ${host}`, ['proxy', 'run']);
+  }
 
   return issues;
 }

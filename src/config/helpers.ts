@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import { secretAlias } from './env.ts';
-import type { Config } from './types.ts';
+import type { Config, ProxyRunConfig } from './types.ts';
 
 function roleOf(config: Config, roleName: string) {
   const role = config.roles.find((candidate) => candidate.name === roleName);
@@ -75,4 +75,19 @@ export function listSecretReferences(config: Config): SecretReference[] {
     }
   }
   return refs;
+}
+
+/**
+ * The `proxy/run` settings for the kamal-proxy on `host` (Kamal 2.10): the first of its roles', then
+ * its accessories'; absent when none has any (the `proxy boot_config` files decide then).
+ */
+export function proxyRunFor(config: Config, host: string): ProxyRunConfig | undefined {
+  return proxyRunsOn(config, host)[0];
+}
+
+/** Every `proxy/run` that applies on `host` (Kamal refuses a host where they differ). */
+export function proxyRunsOn(config: Config, host: string): ProxyRunConfig[] {
+  const roles = config.roles.filter((role) => role.hosts.includes(host)).map((role) => role.proxy);
+  const accessories = config.accessories.filter((accessory) => accessory.hosts.includes(host)).map((accessory) => accessory.proxy);
+  return [...roles, ...accessories].flatMap((proxy) => (proxy?.run ? [proxy.run] : []));
 }

@@ -6,7 +6,7 @@ export type { ConfigIssue } from './errors.ts';
 export { envFor, accessoryEnv, secretAlias, resolveSecrets } from './env.ts';
 export { selectHosts, rolesOn } from './selection.ts';
 export type { Selection, SelectOptions } from './selection.ts';
-export { containerName, envFilePath, bootGroups, bootLimit, listSecretReferences } from './helpers.ts';
+export { containerName, envFilePath, bootGroups, bootLimit, listSecretReferences, proxyRunFor } from './helpers.ts';
 export type { SecretReference } from './helpers.ts';
 export { fnmatch, filterSpecificItems } from './fnmatch.ts';
 export { deployJsonSchema } from './json-schema.ts';

@@ -2,6 +2,7 @@ import * as app from '../../commands/app.ts';
 import type { Command } from '../../commands/command.ts';
 import * as proxy from '../../commands/proxy.ts';
 import { appDirectoryCount } from '../../commands/server.ts';
+import { proxyRunFor } from '../../config/index.ts';
 import type { StepEnv } from '../context.ts';
 import { selectedRolesOn } from '../steps/app.ts';
 import { audit, network, proxyBoot, registryLogin } from '../steps/server.ts';
@@ -31,7 +32,7 @@ export async function rebootProxy(env: StepEnv, options: { rolling: boolean }): 
         await t.exec(proxy.stopProxy(), { check: false });
         await t.exec(proxy.removeProxyContainer());
         await t.exec(proxy.ensureAppsConfigDirectory());
-        await t.exec(proxy.runProxy());
+        await t.exec(proxy.runProxy(proxyRunFor(env.config, host)));
         for (const role of selectedRolesOn(env, host).filter((r) => r.runsProxy)) {
           const version = (await t.exec(app.currentRunningVersion(env.config, role), { check: false })).stdout.trim();
           const endpoint = (await t.exec(app.containerIdForVersion(env.config, role, version))).stdout.trim();

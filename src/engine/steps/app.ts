@@ -59,10 +59,26 @@ export async function prepareAssets(env: StepEnv, host: string): Promise<void> {
     await t.exec(createErrorPagesDirectory(env.config));
     await t.uploadDirectory(errorPagesDirectory(env.config), env.version, pages, 0o700);
   }
-  for (const role of selectedRolesOn(env, host).filter((r) => r.assets)) {
-    await t.exec(extractAssets(env.config, role, env.version));
-    await t.exec(syncAssetVolumes(env.config, role, env.version, await currentVersion(env, host, role)));
+  for (const role of selectedRolesOn(env, host)) {
+    if (role.assets) {
+      await t.exec(extractAssets(env.config, role, env.version));
+      await t.exec(syncAssetVolumes(env.config, role, env.version, await currentVersion(env, host, role)));
+    }
+    await writeCertificate(env, host, role);
   }
+}
+
+// Kamal 2.7: a role's custom certificate and key, from the secrets, where kamal-proxy reads them
+// (0644 as Kamal writes them: kamal-proxy runs as its own user in the container).
+async function writeCertificate(env: StepEnv, host: string, role: RoleConfig): Promise<void> {
+  const certificate = role.proxy?.customCertificate;
+  const mkdir = app.createTlsDirectory(role);
+  if (!certificate || !mkdir) return;
+  const t = env.transport(host);
+  env.bus.emit('log', { level: 'info', host, message: `Writing SSL certificates for ${role.name} on ${host}`, at: Date.now() });
+  await t.exec(mkdir);
+  await t.upload(certificate.hostCertificate, env.secrets.get(certificate.certificateSecret), 0o644);
+  await t.upload(certificate.hostPrivateKey, env.secrets.get(certificate.privateKeySecret), 0o644);
 }
 
 function errorPages(env: StepEnv): Record<string, string> | undefined {

@@ -6,7 +6,7 @@ import { ensureAppsConfigDirectory, MINIMUM_PROXY_VERSION, proxyVersionProbe, st
 import { pruneContainers, pruneImages } from '../../commands/prune.ts';
 import { login, needsLogin } from '../../commands/registry.ts';
 import { dockerInstalled, ensureRunDirectory, installDocker, superuser } from '../../commands/server.ts';
-import { compareGemVersions, isGemVersion } from '../../config/index.ts';
+import { compareGemVersions, isGemVersion, proxyRunFor } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { CommandFailed, RemoteError } from '../../remote/failures.ts';
 import { openReverseTunnel } from '../../remote/tunnel.ts';
@@ -159,7 +159,7 @@ export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
     throw new UserError(`kamal-proxy version ${version} is too old, run \`sextant proxy reboot\` in order to update to at least ${MINIMUM_PROXY_VERSION}`);
   }
   await t.exec(ensureAppsConfigDirectory());
-  await t.exec(startOrRunProxy());
+  await t.exec(startOrRunProxy(proxyRunFor(env.config, host)));
 }
 
 
