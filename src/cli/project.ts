@@ -22,7 +22,7 @@ export function loadProject(options: GlobalOptions, io: CliIO): Project {
   return {
     config,
     options,
-    secrets: () => (secrets ??= loadSecrets({ cwd: io.cwd, destination: options.destination, env })),
+    secrets: () => (secrets ??= loadSecrets({ cwd: io.cwd, destination: options.destination, env, secretsPath: config.secretsPath })),
     version: () =>
       (version ??= resolveVersion({
         declared: options.version,

@@ -36,16 +36,18 @@ export interface LoadSecretsOptions {
   runCommand?: ((command: string) => Promise<CommandResult>) | undefined;
   /** Starts vault CLIs for inline `secrets fetch` (default: spawn without a shell). */
   runCli?: CliRunner | undefined;
+  /** `secrets_path` (Kamal 2.7): the base of the file names, `.kamal/secrets` by default. */
+  secretsPath?: string | undefined;
 }
 
-export function secretsFileNames(destination?: string): string[] {
-  return ['.kamal/secrets-common', destination ? `.kamal/secrets.${destination}` : '.kamal/secrets'];
+export function secretsFileNames(destination?: string, base = '.kamal/secrets'): string[] {
+  return [`${base}-common`, destination ? `${base}.${destination}` : base];
 }
 
 export async function loadSecrets(options: LoadSecretsOptions): Promise<Secrets> {
   const env = options.env ?? process.env;
   const runCommand = options.runCommand ?? ((command: string) => runShellCommand(command, { cwd: options.cwd, env }));
-  const candidates = secretsFileNames(options.destination);
+  const candidates = secretsFileNames(options.destination, options.secretsPath);
   const values = new Map<string, string>();
   const files: string[] = [];
 
