@@ -10,6 +10,7 @@ import { enpass } from './enpass.ts';
 import { gcpSecretManager } from './gcp-secret-manager.ts';
 import { lastPass } from './last-pass.ts';
 import { onePassword } from './one-password.ts';
+import { passbolt } from './passbolt.ts';
 import { testAdapter } from './test.ts';
 
 const BY_CLASS_NAME: Record<string, SecretsAdapter<any>> = {
@@ -21,6 +22,7 @@ const BY_CLASS_NAME: Record<string, SecretsAdapter<any>> = {
   GcpSecretManager: gcpSecretManager,
   Doppler: doppler,
   Enpass: enpass,
+  Passbolt: passbolt,
   Test: testAdapter,
 };
 
@@ -52,6 +54,7 @@ export const ADAPTER_NAMES = [
   'gcp_secret_manager',
   'doppler',
   'enpass',
+  'passbolt',
   'test',
 ] as const;
 
