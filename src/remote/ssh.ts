@@ -228,7 +228,10 @@ export class SshPool {
       client.once('ready', () => {
         client.off('error', fail);
         if (target.track === false) client.on('error', () => client.end());
-        else client.on('error', () => this.forget(target.host, client));
+        else {
+          client.on('error', () => this.forget(target.host, client));
+          warmUp(client);
+        }
         resolve(client);
       });
       client.once('error', fail);
@@ -269,52 +272,86 @@ function connectErrorCode(error: Error): string | undefined {
   return /Timed out while waiting for handshake/i.test(error.message) ? 'ETIMEDOUT' : undefined;
 }
 
+// One SFTP channel per connection, opened when the connection is (see warmUp) and kept: opening
+// one costs three round trips (channel, subsystem, version), as much again as an upload itself.
 const sftpSessions = new WeakMap<Client, Promise<SFTPWrapper>>();
 
-// Remote shells (remote-shell.ts) per connection: as many as commands have been in flight at once,
-// up to MAX_SHELLS (sshd allows 10 channels per connection by default; the SFTP channel and
-// unbounded commands need some too). A command finding them all busy runs on its own channel.
+function sftpSession(client: Client): Promise<SFTPWrapper> {
+  let session = sftpSessions.get(client);
+  if (!session) {
+    session = new Promise<SFTPWrapper>((resolve, reject) =>
+      client.sftp((error, sftp) => {
+        if (error) return reject(error);
+        sftp.on('close', () => sftpSessions.delete(client));
+        resolve(sftp);
+      }),
+    );
+    session.catch(() => sftpSessions.delete(client));
+    sftpSessions.set(client, session);
+  }
+  return session;
+}
+
+// Remote shells (remote-shell.ts) per connection, up to MAX_SHELLS (sshd allows 10 channels per
+// connection by default; the SFTP channel and unbounded commands need some too). A command that
+// finds none idle runs on its own channel, as it would without them (two round trips, the same as
+// starting a shell), and another shell is started for the commands after it.
 const MAX_SHELLS = 4;
+// Started with the connection, so the first commands and the probes sent together find theirs.
+const WARM_SHELLS = 2;
 interface Shells {
   idle: RemoteShell[];
   count: number;
-  // The server could not run the driver: every command gets its own channel, as before.
+  // The server could not run the driver: every command gets its own channel.
   unsupported: boolean;
 }
 const shellsOf = new WeakMap<Client, Shells>();
 
-async function takeShell(client: Client): Promise<RemoteShell | undefined> {
+function shellsFor(client: Client): Shells {
   let shells = shellsOf.get(client);
   if (!shells) {
     shells = { idle: [], count: 0, unsupported: false };
     shellsOf.set(client, shells);
   }
-  const idle = shells.idle.pop();
-  if (idle) return idle;
-  if (shells.unsupported || shells.count >= MAX_SHELLS) return undefined;
+  return shells;
+}
+
+function startShell(client: Client, shells: Shells): void {
   shells.count++;
-  const own = shells;
-  const shell = await new Promise<RemoteShell | undefined>((resolve) => {
+  const failed = () => {
+    shells.count--;
+    shells.unsupported = true;
+  };
+  try {
     client.exec(driverCommand(), (error, channel) => {
-      if (error) return resolve(undefined);
-      resolve(
-        RemoteShell.start(channel, (closed) => {
-          own.count--;
-          own.idle = own.idle.filter((s) => s !== closed);
-        }),
-      );
+      if (error) return failed();
+      RemoteShell.start(channel, (closed) => {
+        shells.count--;
+        shells.idle = shells.idle.filter((s) => s !== closed);
+      }).then((shell) => (shell ? shells.idle.push(shell) : failed()));
     });
-  });
-  if (!shell) {
-    own.count--;
-    own.unsupported = true;
+  } catch {
+    failed();
   }
-  return shell;
+}
+
+/** An idle shell of this connection, or undefined (the caller execs); tops the shells up. */
+function takeShell(client: Client): RemoteShell | undefined {
+  const shells = shellsFor(client);
+  const idle = shells.idle.pop();
+  if (!idle && !shells.unsupported && shells.count < MAX_SHELLS) startShell(client, shells);
+  return idle;
 }
 
 function giveBack(client: Client, shell: RemoteShell): void {
-  const shells = shellsOf.get(client);
-  if (shells && !shell.busy) shells.idle.push(shell);
+  if (!shell.busy) shellsFor(client).idle.push(shell);
+}
+
+// Opens what the connection's commands and uploads will use while the first of them goes out.
+function warmUp(client: Client): void {
+  const shells = shellsFor(client);
+  for (let i = 0; i < WARM_SHELLS; i++) startShell(client, shells);
+  sftpSession(client).catch(() => {});
 }
 // Below ssh2's smallest write size, so one write request carries the whole file.
 const SINGLE_WRITE_BYTES = 32 * 1024;
@@ -354,24 +391,6 @@ class SshTransport implements Transport {
     return result;
   }
 
-  // One SFTP channel per connection, opened by the first upload and kept: opening one costs
-  // three round trips (channel, subsystem, version), as much again as the upload itself.
-  private sftpSession(client: Client): Promise<SFTPWrapper> {
-    let session = sftpSessions.get(client);
-    if (!session) {
-      session = new Promise<SFTPWrapper>((resolve, reject) =>
-        client.sftp((error, sftp) => {
-          if (error) return reject(this.connectionFailure(error, client));
-          sftp.on('close', () => sftpSessions.delete(client));
-          resolve(sftp);
-        }),
-      );
-      session.catch(() => sftpSessions.delete(client));
-      sftpSessions.set(client, session);
-    }
-    return session;
-  }
-
   // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets
   // it) and close sent together: two round trips. A file longer than one SFTP write is written
   // before the rest is sent (ssh2 splits it, and the close must come after the last part).
@@ -381,7 +400,9 @@ class SshTransport implements Transport {
 
   private async uploadNow(remotePath: string, content: string, mode: number): Promise<void> {
     const client = await this.pool.client(this.host);
-    const sftp = await this.sftpSession(client);
+    const sftp = await sftpSession(client).catch((error: Error) => {
+      throw this.connectionFailure(error, client);
+    });
     const data = Buffer.from(content);
     const failed = (what: string) => (error: Error) => new RemoteError(`[${this.host}] ${what} of ${remotePath} failed: ${error.message}`, 'permanent', this.host);
     const handle = await new Promise<Buffer>((resolve, reject) =>
@@ -448,7 +469,7 @@ class SshTransport implements Transport {
   ): Promise<ExecResult> {
     const client = await this.pool.client(this.host);
     // Commands with a deadline (all but the operator's own and followed logs) go to a remote shell.
-    const shell = seconds > 0 ? await takeShell(client) : undefined;
+    const shell = seconds > 0 ? takeShell(client) : undefined;
     return new Promise((resolve, reject) => {
       // The server did not answer within the deadline and its own `timeout` (not even to open the
       // channel): the link or the host is gone. Drop the connection; the next try opens a new one.

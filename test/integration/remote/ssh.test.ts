@@ -55,7 +55,9 @@ test('commands with a deadline run in long-lived remote shells: same exit codes 
   const pool = new SshPool(settings({ deadlines: { ...DEFAULT_DEADLINES, command: 2 } }));
   try {
     const t = pool.transport(srv1);
-    const first = (await t.exec(ancestry)).stdout;
+    // The first command goes out on its own channel while the connection's shells start.
+    let first = '';
+    for (let i = 0; i < 10 && !first.includes(SHELL_READY); i++) first = (await t.exec(ancestry)).stdout;
     assert.match(first, SHELL_READY, 'a driver is an ancestor');
     assert.match(first, /timeout -k 5 2 sh -c/, 'under the watchdog');
     const drivers = (out: string) => out.split('\n').filter((l) => l.includes(SHELL_READY));
