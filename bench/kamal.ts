@@ -1,13 +1,16 @@
 // `npm run bench -- --kamal DIR [--runs N] [--only rollout,full,latency] [--no-build]`: Sextant and
 // Kamal 2.6.0 (DIR from ../shared/kamal-oracle/setup.sh) taking turns on the testbed's 3 servers,
 // through the oracle's rollout-bench.sh, in three scenarios: rollout (`deploy -P`, image already in
-// the registry), full (`deploy`, build cache warm) and latency (rollout with 50 ms each way added
-// on SSH). Sextant runs as installed: compiled JavaScript from dist/, no tsx.
+// the registry), full (`deploy` with exactly one new image layer per run: the oracle's `fullnew`
+// mode commits a changed app/stamp, which only the last COPY step of the Dockerfile sees; the other
+// layers come from the warm build cache) and latency (rollout with 50 ms each way added on SSH).
+// Sextant runs as installed: compiled JavaScript from dist/, no tsx, with the node flags of
+// bin/sextant.js's shebang (the oracle's script runs `node bin/sextant.js`, which skips the shebang).
 //
 // It uses the one testbed: run it under the shared lock, e.g.
 //   flock /tmp/sextant-testbed.lock npm run bench -- --kamal /tmp/kamal-2.6.0
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +46,24 @@ function compiledCheckout(): string {
   return dir;
 }
 
+// `fullnew` commits before each run, so it gets a clone of its own: the committed tree with its
+// src/ removed (bin/sextant.js then takes dist/) and the built dist/ and node_modules beside it.
+function committingClone(): string {
+  const dir = join(repo, '.scratch/bench-fullnew');
+  rmSync(dir, { recursive: true, force: true });
+  run('git', ['clone', '-q', '--no-hardlinks', repo, dir]);
+  rmSync(join(dir, 'src'), { recursive: true, force: true });
+  copyFileSync(join(repo, 'bin/sextant.js'), join(dir, 'bin/sextant.js'));
+  for (const name of ['dist', 'node_modules']) symlinkSync(join(repo, name), join(dir, name));
+  return dir;
+}
+
+// What the shebang gives an installed CLI, e.g. `#!/usr/bin/env -S node --max-semi-space-size=1`.
+function shebangFlags(): string {
+  const first = readFileSync(join(repo, 'bin/sextant.js'), 'utf8').split('\n')[0] ?? '';
+  return /\bnode\s+(.*)$/.exec(first)?.[1]?.trim() ?? '';
+}
+
 interface Figures {
   kamal: number;
   sextant: number;
@@ -73,8 +94,13 @@ const fault = (name: string) => run('node', ['--import', 'tsx', join(oracle, 'fa
 const stamp = Date.now().toString(36);
 const rows: string[] = [];
 for (const scenario of only) {
-  const mode = scenario === 'full' ? 'full' : 'rollout';
-  const env = { SEXTANT_REPO: checkout, KAMAL_DIR: kamalDir, OUTDIR: join(repo, '.scratch/bench-kamal', `${scenario}-${stamp}`) };
+  const mode = scenario === 'full' ? 'fullnew' : 'rollout';
+  const env = {
+    SEXTANT_REPO: scenario === 'full' ? committingClone() : checkout,
+    KAMAL_DIR: kamalDir,
+    OUTDIR: join(repo, '.scratch/bench-kamal', `${scenario}-${stamp}`),
+    NODE_OPTIONS: shebangFlags(),
+  };
   if (scenario === 'latency') fault('addSshLatency');
   let output: string;
   try {
