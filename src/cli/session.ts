@@ -56,6 +56,8 @@ export interface SessionOptions {
   // A resumed run: its id, and the global options it was started with (instead of this command's).
   runId?: string;
   globals?: GlobalOptions;
+  // `app exec --raw` (Kamal 2.12): stdout carries only the command's output; progress goes quietly to stderr.
+  rawOutput?: boolean;
 }
 
 // Loads and checks everything a server command needs before any server is touched, opens the
@@ -93,7 +95,7 @@ export async function withSession<T>(
     lockWaitSeconds: lockWaitSeconds(options.lockWait),
     runId: options.runId,
   });
-  const detach = options.dryRun
+  const detach = options.dryRun || options.rawOutput
     ? attachPlainRenderer(session.bus, (line) => io.err(line), { quiet: true })
     : outputFormat(options) === 'json'
       ? attachJsonRenderer(session.bus, (line) => io.out(line))

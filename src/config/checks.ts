@@ -89,6 +89,13 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   const duplicates = [...counts].filter(([, count]) => count > 1).map(([host]) => host);
   if (duplicates.length > 0) add(`Different roles can't share the same host for SSL: ${duplicates.join(', ')}`, ['proxy']);
 
+  // The tunnel to a local registry is only opened for the app's pulls.
+  for (const accessory of config.accessories) {
+    if (accessory.registry?.local) {
+      add(`a local registry (${accessory.registry.server ?? ''}) is only supported as the app's registry: give the accessory's registry a username and password`, ['accessories', accessory.name, 'registry']);
+    }
+  }
+
   // Kamal 2.10: one kamal-proxy per host, so its roles and accessories must agree on how it runs.
   for (const host of config.allHosts) {
     const runs = new Set(proxyRunsOn(config, host).map((run) => JSON.stringify(run)));

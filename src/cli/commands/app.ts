@@ -104,8 +104,11 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
     .option('--reuse', 'Exec into the running container rather than starting a fresh one')
     .addOption(new Option('-e, --env <KEY:value>', 'Give the command an environment variable as KEY:value (repeatable)').argParser(envPair))
     .option('--detach', 'Run the command in a background (detached) container')
-    .action((cmd: string[], options: ServerCommandOptions & { interactive?: boolean; reuse?: boolean; env?: Record<string, string>; detach?: boolean }, command: Command) =>
-      inSession(command, ctx, options, async (env) => {
+    .option('--raw', "Print only the command's output, unmodified, with no host headers or progress (Kamal 2.12)")
+    .action((cmd: string[], options: ServerCommandOptions & { interactive?: boolean; reuse?: boolean; env?: Record<string, string>; detach?: boolean; raw?: boolean }, command: Command) => {
+      const incompatible = options.raw ? (['interactive', 'detach'] as const).filter((key) => options[key]) : [];
+      if (incompatible.length > 0) throw new UserError(`Raw is not compatible with ${incompatible.join(' or ')}`);
+      return withSession(command, ctx.io, { ...options, kamalCommand: 'app', rawOutput: Boolean(options.raw) }, async ({ env }) => {
         const result = await ops.execApp(env, {
           command: cmd,
           interactive: options.interactive,
@@ -114,13 +117,14 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
           env: options.env,
           version: globalOptions(command).version,
         });
-        if (result.kind === 'outputs') printer(ctx, options)(result.outputs);
+        if (result.kind === 'outputs' && options.raw) for (const output of result.outputs) ctx.io.out(output.output);
+        else if (result.kind === 'outputs') printer(ctx, options)(result.outputs);
         else {
           const code = await ops.runInteractive(env, result.command);
           if (code !== 0) throw new UserError(`The interactive command on ${result.host} exited with ${code}`, code);
         }
-      }),
-    );
+      });
+    });
 
   leaf('containers', 'List the app containers on each server').action((options: ServerCommandOptions, command: Command) =>
     inSession(command, ctx, options, async (env) => printer(ctx, options)(await ops.appContainers(env))),

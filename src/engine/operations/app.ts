@@ -1,6 +1,6 @@
 import * as app from '../../commands/app.ts';
 import type { Command } from '../../commands/command.ts';
-import { login } from '../../commands/registry.ts';
+import { login, needsLogin } from '../../commands/registry.ts';
 import { joinCommandWords } from '../../commands/server.ts';
 import { envFor, type RoleConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
@@ -293,17 +293,18 @@ export async function execApp(env: StepEnv, request: AppExecRequest): Promise<Ap
   }
 
   const version = request.version ?? env.config.latestTag;
-  const registryLogin = login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) });
+  // A local registry (Kamal 2.8) has no login.
+  const registryLogin = needsLogin(env.config.registry) ? login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) }) : undefined;
   if (request.interactive) {
     const host = primaryHost(env);
     const role = primaryRoleOf(env);
-    await on(env, [host], async (h) => void (await env.transport(h).exec(registryLogin)));
+    if (registryLogin) await on(env, [host], async (h) => void (await env.transport(h).exec(registryLogin)));
     const hostEnv = envFor(env.config, role.name, host);
     return { kind: 'interactive', version, host, command: app.execInNewContainerOverSsh({ config: env.config, role, version, command, env: extraEnv, hostEnv, host }) };
   }
   const results = await collect(env, env.selection.appHosts, async (host) => {
     const t = env.transport(host);
-    await t.exec(registryLogin);
+    if (registryLogin) await t.exec(registryLogin);
     const outputs: string[] = [];
     for (const role of selectedRolesOn(env, host)) {
       await audit(env, host, `Executed cmd '${command}' on app version ${version}`);

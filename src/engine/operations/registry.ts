@@ -1,5 +1,5 @@
 import { ensureLocalDockerInstalled } from '../../commands/docker.ts';
-import { login, logout } from '../../commands/registry.ts';
+import { localRegistryRemove, localRegistrySetup, login, logout } from '../../commands/registry.ts';
 import { UserError } from '../../errors.ts';
 import type { StepEnv } from '../context.ts';
 import { registryLogin } from '../steps/server.ts';
@@ -21,6 +21,15 @@ export async function checkLocalDocker(env: StepEnv): Promise<void> {
 }
 
 export async function registryLoginEverywhere(env: StepEnv, request: RegistryRequest = {}): Promise<void> {
+  // Kamal 2.8's local registry: its container is started here; servers have nothing to log in to.
+  const local = env.config.registry.local;
+  if (local) {
+    if (!request.skipLocal) {
+      await checkLocalDocker(env);
+      await env.local.exec(localRegistrySetup(local.port));
+    }
+    return;
+  }
   if (!request.skipLocal) {
     await checkLocalDocker(env);
     await env.local.exec(login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) }));
@@ -29,6 +38,10 @@ export async function registryLoginEverywhere(env: StepEnv, request: RegistryReq
 }
 
 export async function registryLogoutEverywhere(env: StepEnv, request: RegistryRequest = {}): Promise<void> {
+  if (env.config.registry.local) {
+    if (!request.skipLocal) await env.local.exec(localRegistryRemove(), { check: false });
+    return;
+  }
   if (!request.skipLocal) await env.local.exec(logout(env.config.registry));
   if (!request.skipRemote) await on(env, env.selection.hosts, async (host) => void (await env.transport(host).exec(logout(env.config.registry))));
 }

@@ -55,4 +55,24 @@ test('deploy --dry-run: local registry, certificates, proxy/run, path prefix, KA
   assert.ok(mkdir < key && key < run && run < deploy, 'certificates are written before the boot');
 });
 
+test('app exec --raw: only the output on stdout (no host header), not with --interactive or --detach', async () => {
+  const p = tempProject({ 'config/deploy.yml': CONFIG, '.kamal/secrets': SECRETS, Dockerfile: 'FROM scratch\n' });
+  try {
+    const plain = captureIO(p.dir, { PATH: process.env.PATH, VERSION: '999' });
+    assert.is(await runCli(['app', 'exec', 'echo hi', '--dry-run'], plain), 0, plain.stderr);
+    assert.match(plain.stdout, 'App Host: 1.1.1.1');
+    const raw = captureIO(p.dir, { PATH: process.env.PATH, VERSION: '999' });
+    assert.is(await runCli(['app', 'exec', '--raw', 'echo hi', '--dry-run'], raw), 0, raw.stderr);
+    assert.not.match(raw.stdout, 'App Host:');
+    assert.not.match(raw.stdout + raw.stderr, 'docker login', 'a local registry has no login');
+    for (const flag of ['--interactive', '--detach']) {
+      const refused = captureIO(p.dir, { PATH: process.env.PATH, VERSION: '999' });
+      assert.is(await runCli(['app', 'exec', '--raw', flag, 'echo hi'], refused), 1);
+      assert.match(refused.stderr, `Raw is not compatible with ${flag.slice(2)}`);
+    }
+  } finally {
+    p.cleanup();
+  }
+});
+
 test.run();

@@ -225,6 +225,34 @@ proxy:
 `, 'proxy/run/bind_ips/0', 'Invalid publish IP address: not-an-ip');
 });
 
+test('proxy/run: roles sharing a host must agree on it (Kamal 2.10)', () => {
+  assertIssue(`${BASE}${REGISTRY}servers:
+  web: [1.1.1.1]
+  api:
+    hosts: [1.1.1.1]
+    proxy:
+      host: api.example.com
+      run:
+        http_port: 8081
+proxy:
+  host: www.example.com
+  run:
+    http_port: 8080
+`, 'proxy/run', 'Conflicting proxy run configurations for host 1.1.1.1');
+  const same = load(`${BASE}${REGISTRY}servers:
+  web: [1.1.1.1]
+  api:
+    hosts: [1.1.1.1]
+    proxy:
+      host: api.example.com
+proxy:
+  host: www.example.com
+  run:
+    http_port: 8080
+`);
+  assert.is(role(same, 'api').proxy!.run!.httpPort, 8080, 'a role proxy inherits the root run settings');
+});
+
 // --- local registry (2.8) ------------------------------------------------------------------------
 
 test('registry localhost:<port> without a login is a local registry; with a login it stays an ordinary one', () => {
@@ -254,6 +282,14 @@ registry:
 registry:
   server: localhost
 `, 'registry/username', 'is required');
+  assertIssue(`${BASE}${REGISTRY}servers: [1.1.1.1]
+accessories:
+  db:
+    image: mysql:8
+    host: 1.1.1.1
+    registry:
+      server: localhost:5000
+`, 'accessories/db/registry', /only supported as the app's registry/);
 });
 
 // --- KAMAL_HOST / KAMAL_DESTINATION switch --------------------------------------------------------
