@@ -176,6 +176,18 @@ export async function serverBack(host: string): Promise<void> {
   await faults.startSshd(host);
 }
 
+/**
+ * The versions of a file's scenarios: `serving` is what every server serves between scenarios
+ * (v1 from startFromV1), `fresh()` names a version no deploy has used yet.
+ */
+export function versionTrack(): { serving: string; fresh(): string } {
+  let made = 1;
+  return {
+    serving: 'v1',
+    fresh: () => `v${++made}`,
+  };
+}
+
 export const sameVersion = (servers: string[], version: string): Record<string, string> => Object.fromEntries(servers.map((s) => [s, version]));
 
 /**
