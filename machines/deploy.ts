@@ -105,6 +105,7 @@ const deploySetup = setup({
               version: plan.version,
               primaryRole: plan.primaryRole,
               retry: plan.retry,
+              ...(plan.parallelRoles ? { parallelRoles: true } : {}),
             })),
           },
         });

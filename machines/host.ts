@@ -6,9 +6,9 @@ import { roleSwapMachine, type Barrier, type BarrierEvent, type RoleSwapOutput, 
 
 // One server's share of a deployment. The deployment sends it one stage at a time (RUN) and
 // waits for every host to report back, as Kamal waits for all hosts of an `on(hosts)` block; the
-// order of the stages is the deployment's. `boot` swaps the host's roles one after another, each
-// in a role-swap child named after its role, and relays the primary-role barrier between the
-// deployment and the role swaps.
+// order of the stages is the deployment's. `boot` swaps the host's roles one after another (or
+// all at once with `boot.parallel_roles`, Kamal 2.10), each in a role-swap child named after its
+// role, and relays the primary-role barrier between the deployment and the role swaps.
 
 export interface HostStepInput {
   host: string;
@@ -23,6 +23,8 @@ export interface HostInput {
   version: string;
   primaryRole: string;
   retry: RetryPolicy;
+  // Swap all the host's roles at once (Kamal 2.10's boot.parallel_roles).
+  parallelRoles?: boolean;
 }
 
 interface HostContext extends HostInput {
@@ -33,6 +35,9 @@ interface HostContext extends HostInput {
   retryReason?: string;
   roleIndex: number;
   barrier: Barrier;
+  // Parallel boot: the roles whose swap has not finished, and the first failure.
+  swapping: string[];
+  bootFailure?: RoleSwapOutput;
 }
 
 export type HostEvent = { type: 'RUN'; stage: HostStage } | { type: 'BOOT' } | BarrierEvent | RoleSwapReport;
@@ -74,6 +79,9 @@ const hostSetup = setup({
   guards: {
     canRetry: ({ context }, params: { error: unknown }) => canRetry(context, params.error),
     allRolesSwapped: ({ context }) => context.roleIndex >= context.roles.length,
+    parallelRoles: ({ context }) => context.parallelRoles === true,
+    everySwapFinished: ({ context }) => context.swapping.length === 0,
+    everySwapSucceeded: ({ context }) => context.swapping.length === 0 && context.bootFailure === undefined,
     swapSucceeded: (_, params: { output: RoleSwapOutput }) => params.output.ok,
   },
   actions: {
@@ -122,10 +130,43 @@ const hostSetup = setup({
       },
     }),
     stopRoleSwap: stopChild(({ context }) => currentRole(context).name),
+    // Parallel boot: one role-swap child per role, all at once.
+    spawnEveryRoleSwap: enqueueActions(({ context, enqueue }) => {
+      for (const role of context.roles) {
+        enqueue.spawnChild('roleSwap', {
+          id: role.name,
+          input: {
+            host: context.host,
+            role: role.name,
+            runsProxy: role.runsProxy,
+            version: context.version,
+            gatekeeper: role.name === context.primaryRole,
+            barrier: context.barrier,
+            retry: context.retry,
+          },
+        });
+      }
+      enqueue.assign({ swapping: context.roles.map((role) => role.name), bootFailure: undefined });
+    }),
+    forwardBarrierToAll: enqueueActions(({ context, enqueue }, params: { barrier: 'open' | 'closed' }) => {
+      for (const role of context.swapping) enqueue.sendTo(role, { type: params.barrier === 'open' ? 'BARRIER.OPENED' : 'BARRIER.CLOSED' } satisfies BarrierEvent);
+    }),
+    finishSwap: enqueueActions(({ context, enqueue }, params: { role: string; output: RoleSwapOutput }) => {
+      enqueue.stopChild(params.role);
+      enqueue.assign({
+        swapping: context.swapping.filter((name) => name !== params.role),
+        bootFailure: context.bootFailure ?? (params.output.ok ? undefined : params.output),
+      });
+    }),
     nextRole: assign({ roleIndex: ({ context }) => context.roleIndex + 1 }),
     reportBootDone: enqueueActions(({ context, enqueue }) => {
       enqueue.sendParent({ type: 'HOST.DONE', host: context.host, stage: 'boot' } satisfies HostReport);
       enqueue.emit({ type: 'host.stage.finished', host: context.host, stage: 'boot', ok: true });
+    }),
+    reportParallelBootFailure: enqueueActions(({ context, enqueue }) => {
+      const failure = context.bootFailure?.failure ?? { host: context.host, stage: 'boot', kind: 'permanent', message: 'role swap failed' };
+      enqueue.sendParent({ type: 'HOST.FAILED', host: context.host, stage: 'boot', failure } satisfies HostReport);
+      enqueue.emit({ type: 'host.stage.finished', host: context.host, stage: 'boot', ok: false });
     }),
     reportBootFailure: enqueueActions(({ context, enqueue }, params: { output: RoleSwapOutput }) => {
       const failure = params.output.failure ?? { host: context.host, stage: 'boot', kind: 'permanent', message: 'role swap failed' };
@@ -149,7 +190,7 @@ const hostSetup = setup({
 export const hostMachine = hostSetup.createMachine({
   id: 'host',
   description: "One server's share of the deployment: runs the stages the deployment sends, then boots its roles",
-  context: ({ input }) => ({ ...input, attempt: 1, roleIndex: 0, barrier: 'pending' }),
+  context: ({ input }) => ({ ...input, attempt: 1, roleIndex: 0, barrier: 'pending', swapping: [] }),
   initial: 'idle',
   on: {
     'BARRIER.OPENED': { actions: { type: 'noteBarrier', params: { barrier: 'open' } } },
@@ -206,10 +247,37 @@ export const hostMachine = hostSetup.createMachine({
       },
     },
     boot: {
-      description: "Swaps the host's roles one after another, the primary role first",
+      description: "Swaps the host's roles one after another, the primary role first (or all at once with boot.parallel_roles)",
       entry: ['startBoot', 'announceBoot'],
-      initial: 'nextRole',
+      initial: 'choosing',
       states: {
+        choosing: {
+          description: 'One role after another, unless the plan boots the roles in parallel',
+          always: [{ guard: 'parallelRoles', target: 'swappingAll' }, { target: 'nextRole' }],
+        },
+        swappingAll: {
+          description: 'A role-swap child per role, all at once; barrier news goes to every swap still running; the boot ends when every swap has finished, failed if any failed',
+          entry: 'spawnEveryRoleSwap',
+          always: [
+            { guard: 'everySwapSucceeded', target: '#host.idle', actions: 'reportBootDone' },
+            { guard: 'everySwapFinished', target: '#host.idle', actions: 'reportParallelBootFailure' },
+          ],
+          on: {
+            'BARRIER.OPENED': {
+              actions: [
+                { type: 'noteBarrier', params: { barrier: 'open' } },
+                { type: 'forwardBarrierToAll', params: { barrier: 'open' } },
+              ],
+            },
+            'BARRIER.CLOSED': {
+              actions: [
+                { type: 'noteBarrier', params: { barrier: 'closed' } },
+                { type: 'forwardBarrierToAll', params: { barrier: 'closed' } },
+              ],
+            },
+            'SWAP.FINISHED': { actions: { type: 'finishSwap', params: ({ event }) => ({ role: event.role, output: event.output }) } },
+          },
+        },
         nextRole: {
           description: 'Picks the next role, or reports the boot done when every role is swapped',
           always: [{ guard: 'allRolesSwapped', target: '#host.idle', actions: 'reportBootDone' }, { target: 'swapping' }],

@@ -82,6 +82,8 @@ export interface DeployPlan {
   stageHosts: Partial<Record<HostStage, string[]>>;
   // Roles each host boots, in Kamal's order (primary role first).
   rolesOnHost: Record<string, RolePlan[]>;
+  // Kamal 2.10's boot.parallel_roles: each host swaps its roles at once.
+  parallelRoles?: boolean;
   // The role whose first healthy container lets the other roles boot.
   primaryRole: string;
   bootGroups: string[][];

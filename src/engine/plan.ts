@@ -78,6 +78,7 @@ export function deployPlan(config: Config, selection: Selection, request: PlanRe
     bootWaitSeconds: config.boot.wait,
     retry: { attempts: retry.attempts, baseDelayMs: retry.baseDelay * 1000, maxDelayMs: retry.maxDelay * 1000 },
     ...fleetPlan(config, selection),
+    ...(config.boot.parallelRoles ? { parallelRoles: true } : {}),
   };
 }
 
