@@ -64,6 +64,7 @@ export function sshSettings(config: Config): SshSettings {
     keepaliveSeconds: config.ssh.keepaliveInterval,
     maxConcurrentStarts: config.sshkit.maxConcurrentStarts,
     poolIdleTimeoutSeconds: config.sshkit.poolIdleTimeout,
+    forwardAgent: config.ssh.forwardAgent,
   };
 }
 

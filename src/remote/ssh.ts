@@ -26,6 +26,13 @@ export interface SshSettings {
   deadlines?: Deadlines;
   // A host unreachable on every connection try for this long is declared down (x-sextant.retry.down_after).
   downAfterSeconds?: number;
+  // ssh/forward_agent (Kamal 2.12): forward the local ssh-agent to the servers.
+  forwardAgent?: boolean;
+}
+
+/** ssh2's options for agent forwarding: only with `forward_agent: true` and an agent to forward. */
+export function agentForwarding(settings: Pick<SshSettings, 'forwardAgent'>, authSock: string | undefined): Pick<ConnectConfig, 'agent' | 'agentForward'> {
+  return settings.forwardAgent && authSock ? { agent: authSock, agentForward: true } : {};
 }
 
 const DEFAULT_DOWN_AFTER_SECONDS = 5;
@@ -241,6 +248,7 @@ export class SshPool {
         username: target.user,
         sock: target.sock as ConnectConfig['sock'],
         authHandler: authHandler(this.settings, target.user),
+        ...agentForwarding(this.settings, process.env.SSH_AUTH_SOCK),
         keepaliveInterval: (this.settings.keepaliveSeconds ?? 30) * 1000,
         keepaliveCountMax: 3,
         // A host that drops packets is given up within about down_after, not after a whole

@@ -186,6 +186,17 @@ boot:
 `, 'boot/parallel_roles', /boolean/);
 });
 
+test('ssh/forward_agent reaches the SSH settings; ssh2 forwards the agent only when on and an agent is there', async () => {
+  const { sshSettings } = await import('../../../src/engine/session.ts');
+  const { agentForwarding } = await import('../../../src/remote/ssh.ts');
+  const on = sshSettings(load(`${BASE}${REGISTRY}servers: [1.1.1.1]\nssh:\n  forward_agent: true\n`));
+  assert.is(on.forwardAgent, true);
+  assert.equal(agentForwarding(on, '/tmp/agent.sock'), { agent: '/tmp/agent.sock', agentForward: true });
+  assert.equal(agentForwarding(on, undefined), {});
+  const off = sshSettings(load(`${BASE}${REGISTRY}servers: [1.1.1.1]\n`));
+  assert.equal(agentForwarding(off, '/tmp/agent.sock'), {});
+});
+
 // --- proxy/run (2.10) ---------------------------------------------------------------------------
 
 test('proxy/run: defaults, image from registry/repository/version, options', () => {
