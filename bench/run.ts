@@ -24,13 +24,17 @@ function lines(script: string, args: string[]): Array<Record<string, number>> {
 }
 
 const rows: string[] = ['| scenario | runs | median | other |', '| --- | --- | --- | --- |'];
-const engine: Record<number, { ms: number; rss: number }> = {};
+const engine: Record<number, { ms: number; cpu: number; rss: number }> = {};
 for (const [hosts, runs] of [[100, 5], [1000, 3]] as const) {
   const results = Array.from({ length: runs }, () => lines('bench/engine-overhead.ts', [String(hosts)])[0] as Record<string, number>);
-  engine[hosts] = { ms: median(results.map((r) => r.ms as number)), rss: median(results.map((r) => r.maxRssMb as number)) };
-  rows.push(`| engine overhead, in-memory transport, ${hosts} hosts × 2 roles (${results[0]?.commands} commands) | ${runs} | ${engine[hosts].ms} ms | peak RSS ${engine[hosts].rss} MB |`);
+  engine[hosts] = { ms: median(results.map((r) => r.ms as number)), cpu: median(results.map((r) => r.cpuMs as number)), rss: median(results.map((r) => r.maxRssMb as number)) };
+  rows.push(
+    `| engine overhead, in-memory transport, ${hosts} hosts × 2 roles (${results[0]?.commands} commands) | ${runs} | ${engine[hosts].ms} ms | CPU ${engine[hosts].cpu} ms (runs: ${results.map((r) => r.cpuMs).join(', ')}), peak RSS ${engine[hosts].rss} MB |`,
+  );
 }
-rows.push(`| ratio 1000 / 100 hosts | | ${(engine[1000]!.ms / engine[100]!.ms).toFixed(1)}× time | ${(engine[1000]!.rss / engine[100]!.rss).toFixed(1)}× memory |`);
+rows.push(
+  `| ratio 1000 / 100 hosts | | ${(engine[1000]!.ms / engine[100]!.ms).toFixed(1)}× time | ${(engine[1000]!.cpu / engine[100]!.cpu).toFixed(1)}× CPU, ${(engine[1000]!.rss / engine[100]!.rss).toFixed(1)}× memory |`,
+);
 
 if (!engineOnly) {
   const deploy: Record<number, number> = {};
