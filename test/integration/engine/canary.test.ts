@@ -9,7 +9,7 @@ import { goesToRollout } from '../../../src/commands/proxy-rollout.ts';
 import { ensureTestbed } from '../../testbed/index.ts';
 import { containersOf, lockState } from '../faults/helpers.ts';
 import { containers, serverShell } from './inspect.ts';
-import { makeProject, removeApp, sextant } from './project.ts';
+import { makeProject, removeApp, sextant, sextantStreaming } from './project.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
@@ -173,5 +173,40 @@ async function allowlistThenAbort(): Promise<void> {
   assert.equal([...new Set(after.map((a) => a.body))], ['v2'], 'every answer comes from v2');
   for (const server of servers) assert.equal((await containersOf(server, project, 'v3')).map((c) => c.name), [], `${server}: no v3 container left`);
 }
+
+test('--canary-for 3s: the canary is watched, then promoted by itself; 0 failed requests', async () => {
+  const load = backgroundLoad();
+  try {
+    const run = await sextant(project, ['deploy', '--version', 'v4', '--canary', '50%', '--canary-for', '3s']);
+    assert.is(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Watching canary v4 for 3s/);
+    assert.match(run.stdout, /Promoting canary v4/);
+    assert.is(await lockState(primary, project), 'free');
+    const after = await sample(60, (i) => (i % 2 ? undefined : sessionId(i)));
+    assert.equal([...new Set(after.map((a) => a.body))], ['v4'], 'every answer comes from v4');
+    for (const server of servers) assert.is(await running(server, 'v2'), 0, `${server}: v2 stopped`);
+  } finally {
+    const traffic = await load.stop();
+    assert.equal(traffic.failures, [], 'no failed request');
+  }
+});
+
+test('--canary-for 2m: a canary container that stops during the watch aborts the canary (exit 1, naming it); v4 serves everything, no v5 left', async () => {
+  const [, second] = servers as [string, string];
+  let stopped: Promise<string> | undefined;
+  const run = await sextantStreaming(project, ['deploy', '--version', 'v5', '--canary', '50%', '--canary-for', '2m'], (event) => {
+    if (!stopped && event.type === 'log' && String(event.message).startsWith('Watching canary v5')) {
+      stopped = serverShell(second, `docker stop ${project.service}-web-v5`);
+    }
+  });
+  assert.ok(stopped, 'the watch started');
+  await stopped;
+  assert.is(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stderr, new RegExp(`Canary v5 was aborted: ${project.service}-web-v5 on ${second.replace(/\./g, '\\.')} is exited`));
+  assert.is(await lockState(primary, project), 'free');
+  const after = await sample(60, (i) => (i % 2 ? undefined : sessionId(i)));
+  assert.equal([...new Set(after.map((a) => a.body))], ['v4'], 'every answer comes from v4');
+  for (const server of servers) assert.equal((await containersOf(server, project, 'v5')).map((c) => c.name), [], `${server}: no v5 container left`);
+});
 
 test.run();
