@@ -87,7 +87,8 @@ function requireRemote(builder: BuilderConfig): string {
 export function builderName(builder: BuilderConfig, kind: BuilderKind): string {
   switch (kind) {
     case 'local':
-      return `kamal-local-${builder.driver}`;
+      // Kamal 2.8: a builder that pushes to a local registry is a separate one (it has host networking).
+      return builder.localRegistry ? `kamal-local-registry-${builder.driver}` : `kamal-local-${builder.driver}`;
     case 'remote':
       return `kamal-remote-${sanitizedRemote(builder)}`;
     case 'hybrid':
@@ -135,7 +136,8 @@ export function createBuilder(builder: BuilderConfig, kind: BuilderKind, localAr
   switch (kind) {
     case 'local':
       if (usesDockerDriver(builder)) return emptyBuilderCommand();
-      return docker('buildx', 'create', '--name', builderName(builder, kind), word(raw('--driver='), builder.driver));
+      return docker('buildx', 'create', '--name', builderName(builder, kind), word(raw('--driver='), builder.driver),
+        builder.localRegistry && raw('--driver-opt network=host'));
     case 'remote':
       return seq(createRemoteContext(builder, kind), docker('buildx', 'create', '--name', builderName(builder, kind), remoteContextName(builder, kind)));
     case 'hybrid':

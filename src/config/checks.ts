@@ -89,8 +89,11 @@ export function configurationChecks(parsed: DeploySection, config: Config): RawI
   const duplicates = [...counts].filter(([, count]) => count > 1).map(([host]) => host);
   if (duplicates.length > 0) add(`Different roles can't share the same host for SSL: ${duplicates.join(', ')}`, ['proxy']);
 
-  // The tunnel to a local registry is only opened for the app's pulls.
+  // The tunnel to a local registry is only opened for the app's pulls; certificates are only written for roles.
   for (const accessory of config.accessories) {
+    if (accessory.proxy?.customCertificate) {
+      add('custom certificates (certificate_pem, private_key_pem) are only supported for roles, not accessories', ['accessories', accessory.name, 'proxy', 'ssl']);
+    }
     if (accessory.registry?.local) {
       add(`a local registry (${accessory.registry.server ?? ''}) is only supported as the app's registry: give the accessory's registry a username and password`, ['accessories', accessory.name, 'registry']);
     }

@@ -447,6 +447,7 @@ export function resolveConfig(parsed: DeploySection, ctx: ResolveContext): Confi
   if (builder.ssh !== undefined) config.builder.ssh = builder.ssh;
   if (builder.provenance !== undefined) config.builder.provenance = builder.provenance;
   if (builder.sbom !== undefined) config.builder.sbom = builder.sbom;
+  if (rootRegistry.local) config.builder.localRegistry = true;
   if (ssh.proxy !== undefined) config.ssh.proxy = ssh.proxy.includes('@') ? ssh.proxy : `root@${ssh.proxy}`;
   if (ssh.proxy_command !== undefined) config.ssh.proxyCommand = ssh.proxy_command;
   if (ssh.keys_only !== undefined) config.ssh.keysOnly = ssh.keys_only;

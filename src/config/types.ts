@@ -184,6 +184,8 @@ export interface BuilderConfig {
   ssh?: string;
   provenance?: string;
   sbom?: boolean;
+  /** The app's registry is a local one (Kamal 2.8): a local builder gets its own name and host networking. */
+  localRegistry?: boolean;
 }
 
 export interface SshConfig {

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { envFor, loadConfig } from '../../../src/config/index.ts';
 import type { Config } from '../../../src/config/types.ts';
 import { appRun, appStop, deployToProxy } from '../../../src/commands/app.ts';
+import { createBuilder } from '../../../src/commands/builder.ts';
 import { runProxy, startOrRunProxy } from '../../../src/commands/proxy.ts';
 import { localRegistryRemove, localRegistrySetup, login, needsLogin } from '../../../src/commands/registry.ts';
 import { render } from '../../../src/commands/shell.ts';
@@ -138,6 +139,8 @@ servers: [1.1.1.1]
     'docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry registry:3');
   assert.is(render(localRegistryRemove()), 'docker stop kamal-docker-registry && docker rm kamal-docker-registry');
   assert.match(run(config), ' localhost:5555/acme/app:999');
+  assert.is(render(createBuilder(config.builder, 'local', 'amd64')),
+    'docker buildx create --name kamal-local-registry-docker-container --driver=docker-container --driver-opt network=host', 'the builder reaches the registry on localhost (Kamal 2.8)');
   assert.is(needsLogin(load(`${BASE}servers: [1.1.1.1]\n`).registry), true);
 });
 

@@ -102,6 +102,20 @@ proxy:
 `, 'proxy/ssl', /certificate/);
 });
 
+test('proxy/ssl hash on an accessory is refused (its certificate would never be written)', () => {
+  assertIssue(`${BASE}${REGISTRY}servers: [1.1.1.1]
+accessories:
+  admin:
+    image: acme/admin
+    host: 1.1.1.1
+    proxy:
+      host: admin.example.com
+      ssl:
+        certificate_pem: CERT_PEM
+        private_key_pem: KEY_PEM
+`, 'accessories/admin/proxy/ssl', /only supported for roles/);
+});
+
 test('the certificate secrets are secret references of the config', async () => {
   const { listSecretReferences } = await import('../../../src/config/helpers.ts');
   const config = load(`${BASE}${REGISTRY}servers: [1.1.1.1]
