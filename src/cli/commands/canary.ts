@@ -144,9 +144,7 @@ export async function endCanary(command: Command, ctx: CliContext, options: Cana
 }
 
 async function promote(command: Command, ctx: CliContext, options: CanaryOptions, pending: PendingCanary, requestOf: RequestOf): Promise<void> {
-  // A dry run's servers have the canary containers the promote expects.
-  const existingContainers = (project: Project) => (host: string) =>
-    rolesOn(project.config.roles.filter((r) => r.runsProxy), host).map((role) => `${role.containerPrefix}-${pending.version}`);
+  const existingContainers = canaryContainers(pending.version);
   // The promote takes no lock: it finishes under the canary's, which its record names (so that
   // `sextant resume` of a killed promote knows that lock as its own).
   const lockMessage = options.dryRun ? undefined : canaryLockMessage(pending.runId);
@@ -161,8 +159,13 @@ async function promote(command: Command, ctx: CliContext, options: CanaryOptions
   if (!ok) throw new UserError('deploy --promote failed (see above); the run is kept in .kamal/runs/');
 }
 
+// A dry run's servers have the canary containers the promote or the abort expects.
+const canaryContainers = (version: string) => (project: Project) => (host: string) =>
+  rolesOn(project.config.roles.filter((r) => r.runsProxy), host).map((role) => `${role.containerPrefix}-${version}`);
+
 async function abort(command: Command, ctx: CliContext, options: CanaryOptions, pending: PendingCanary): Promise<void> {
-  await withSession(command, ctx.io, { ...options, kamalCommand: 'deploy', version: pending.version }, async (session) => {
+  const existingContainers = canaryContainers(pending.version);
+  await withSession(command, ctx.io, { ...options, kamalCommand: 'deploy', version: pending.version, existingContainers }, async (session) => {
     info(session, `Aborting canary ${pending.version} (run ${pending.runId}): the previous version takes all the traffic again`);
     await abortCanary(session.env, pending.version, { releaseLock: true });
   });

@@ -94,7 +94,12 @@ test('deploy --abort --dry-run: rollout stop, the canary stopped and removed on 
   const { code, lines, stderr } = await dryRun(['deploy', '--version', 'v9', '--abort']);
   assert.is(code, 0, stderr);
   for (const host of ['10.9.0.1', '10.9.0.2']) {
-    assert.ok(lines.includes(`[${host}] docker exec kamal-proxy kamal-proxy rollout stop hello-web`), lines.join('\n'));
+    inOrder(lines, [
+      new RegExp(`^\\[${host}\\] docker exec kamal-proxy kamal-proxy rollout stop hello-web$`),
+      new RegExp(`^\\[${host}\\] .*Aborted the canary of app version v9`),
+      new RegExp(`^\\[${host}\\] docker container ls --all --filter name=\\^hello-web-v9\\$ --quiet \\| xargs docker stop`),
+      new RegExp(`^\\[${host}\\] docker container ls --all --filter name=\\^hello-web-v9\\$ --quiet \\| xargs docker container rm$`),
+    ]);
   }
   assert.ok(lines.includes('[10.9.0.1] /usr/bin/env rm .kamal/lock-hello/details && rm -r .kamal/lock-hello'), lines.join('\n'));
   assert.not.ok(lines.some((l) => l.startsWith('[10.9.0.3]') && /docker/.test(l)), 'the worker-only host is not touched');
