@@ -9,7 +9,7 @@ import { goesToRollout } from '../../../src/commands/proxy-rollout.ts';
 import { ensureTestbed } from '../../testbed/index.ts';
 import { containersOf, lockState } from '../faults/helpers.ts';
 import { containers, serverShell } from './inspect.ts';
-import { makeProject, removeApp, sextant, sextantStreaming } from './project.ts';
+import { makeProject, removeApp, sextant, sextantProcess, sextantStreaming } from './project.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
 const servers = testbed.servers.slice(0, 3).map((s) => s.ip);
@@ -207,6 +207,36 @@ test('--canary-for 2m: a canary container that stops during the watch aborts the
   const after = await sample(60, (i) => (i % 2 ? undefined : sessionId(i)));
   assert.equal([...new Set(after.map((a) => a.body))], ['v4'], 'every answer comes from v4');
   for (const server of servers) assert.equal((await containersOf(server, project, 'v5')).map((c) => c.name), [], `${server}: no v5 container left`);
+});
+
+test('a canary run killed in its boot is finished by `sextant resume`; replay reaches the same outcome; the promote follows; 0 failed requests', async () => {
+  const [, second] = servers as [string, string];
+  const load = backgroundLoad();
+  try {
+    const killed = await sextantProcess(project, ['deploy', '--version', 'v6', '--canary', '20%'], { SEXTANT_TEST_KILL_AT: `boot:${second}:health` });
+    assert.is(killed.signal, 'SIGKILL', killed.stdout + killed.stderr);
+    assert.is(await lockState(primary, project), 'locked');
+    const resumed = await sextant(project, ['resume']);
+    assert.is(resumed.code, 0, resumed.stdout + resumed.stderr);
+    for (const server of servers) assert.is(await running(server, 'v6'), 1, `${server}: the v6 canary runs`);
+    assert.is(await lockState(primary, project), 'locked', 'the resumed canary still holds the lock');
+    const split = { percent: 20, allowlist: [] };
+    const answers = await sample(90, sessionId);
+    assert.equal(answers.filter((a) => a.body !== (goesToRollout(a.cookie, split) ? 'v6' : 'v4')), [], 'each answer is the version kamal-proxy picks for its cookie');
+    const replayCanary = await sextant(project, ['replay', 'last']);
+    assert.is(replayCanary.code, 0, replayCanary.stdout + replayCanary.stderr);
+    assert.match(replayCanary.stdout, /Same outcome/);
+
+    const promote = await sextant(project, ['deploy', '--promote']);
+    assert.is(promote.code, 0, promote.stdout + promote.stderr);
+    const replayPromote = await sextant(project, ['replay', 'last']);
+    assert.is(replayPromote.code, 0, replayPromote.stdout + replayPromote.stderr);
+    const after = await sample(60, (i) => (i % 2 ? undefined : sessionId(i)));
+    assert.equal([...new Set(after.map((a) => a.body))], ['v6'], 'every answer comes from v6');
+  } finally {
+    const traffic = await load.stop();
+    assert.equal(traffic.failures, [], 'no failed request');
+  }
 });
 
 test.run();
