@@ -36,7 +36,8 @@ export function resolveVersion({ declared, env, cwd, buildsFromClone }: VersionS
   if (env.VERSION) return env.VERSION;
   const revision = gitRevision(cwd);
   if (revision === undefined) {
-    throw new UserError(`Can't use commit hash as version, no git repository found in ${cwd}`);
+    const why = gitRoot(cwd) === undefined ? `no git repository found in ${cwd}` : `the git repository in ${cwd} has no commit yet`;
+    throw new UserError(`Can't use commit hash as version, ${why} (commit, or pass --version or set VERSION)`);
   }
   const dirty = (git(cwd, ['status', '--porcelain']) ?? '') !== '';
   return dirty && !buildsFromClone ? `${revision}_uncommitted_${randomBytes(8).toString('hex')}` : revision;

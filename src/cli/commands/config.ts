@@ -101,7 +101,7 @@ function versionOrMissing(version: () => string, warn: (line: string) => void): 
     return version();
   } catch (error) {
     if (!isUserError(error)) throw error;
-    warn(`WARNING: version: ${error.message} (shown as ${MISSING_SECRET}; set --version or VERSION, or commit)`);
+    warn(`WARNING: version shown as ${MISSING_SECRET}: ${error.message}`);
     return MISSING_SECRET;
   }
 }

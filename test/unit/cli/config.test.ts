@@ -170,7 +170,7 @@ test('outside a git repository without a version, the config is still shown and 
     const io = captureIO(project.dir, {});
     assert.is(await runCli(['config'], io), 0, io.stderr);
     assert.is(parse(io.stdout).version, '[MISSING]');
-    assert.match(io.stderr, "WARNING: version: Can't use commit hash as version, no git repository found in");
+    assert.match(io.stderr, "WARNING: version shown as [MISSING]: Can't use commit hash as version, no git repository found in");
   } finally {
     project.cleanup();
   }

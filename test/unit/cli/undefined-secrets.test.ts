@@ -71,7 +71,7 @@ test('config outside any git repository, without VERSION: the version is shown a
     const io = captureIO(p.dir); // the temporary folder is in no git repository
     assert.is(await runCli(['config'], io), 0, io.stderr);
     assert.match(io.stdout, 'version: "[MISSING]"');
-    assert.match(io.stderr, /^WARNING: version: Can't use commit hash as version, no git repository found in .*\(shown as \[MISSING\]; set --version or VERSION, or commit\)$/m);
+    assert.match(io.stderr, /^WARNING: version shown as \[MISSING\]: Can't use commit hash as version, no git repository found in .* \(commit, or pass --version or set VERSION\)$/m);
   } finally {
     p.cleanup();
   }
