@@ -9,7 +9,7 @@ export type { DotenvContext, DotenvEntry, CommandResult, Env } from './dotenv.ts
 export { runInlineSecretsCommand } from './inline.ts';
 export { lookupAdapter, ADAPTER_NAMES } from './adapters/index.ts';
 export type { CliCall, CliRunner, SecretsAdapter } from './adapters/index.ts';
-export { redactValues, REDACTED } from './redact.ts';
+export { MIN_REDACTED_LENGTH, redactValues, REDACTED } from './redact.ts';
 export { shellEscape, shellSplit } from './shellwords.ts';
 export { checkSecretReferences, allowUndefinedSecrets, undefinedSecrets, secretsSource, MISSING_SECRET } from './check.ts';
 export type { UndefinedSecret } from './check.ts';

@@ -1,12 +1,21 @@
 export const REDACTED = '[REDACTED]';
 
 /**
- * Replaces every occurrence of any of `values` (empty ones ignored) with `[REDACTED]`. Occurrences
- * that overlap (one value inside or at the start of another, two values sharing characters, "aa"
- * in "aaa") become one `[REDACTED]`, so no character of any value stays visible.
+ * The shortest value hidden wherever it occurs. A shorter one ("y", "1", "on") cannot be told
+ * apart from ordinary text: hiding it would garble every word that contains it. Such values are
+ * still hidden where Sextant knows the field holds a secret (command arguments marked secret,
+ * `sextant config`).
+ */
+export const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * Replaces every occurrence of any of `values` (those shorter than MIN_REDACTED_LENGTH ignored)
+ * with `[REDACTED]`. Occurrences that overlap (one value inside or at the start of another, two
+ * values sharing characters, "aaaa" in "aaaaa") become one `[REDACTED]`, so no character of any
+ * value stays visible.
  */
 export function redactValues(text: string, values: Iterable<string>): string {
-  const unique = [...new Set(values)].filter((value) => value.length > 0);
+  const unique = [...new Set(values)].filter((value) => value.length >= MIN_REDACTED_LENGTH);
   if (unique.length === 0 || text.length === 0) return text;
   const ranges: Array<[start: number, end: number]> = [];
   for (const value of unique) {

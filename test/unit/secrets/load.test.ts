@@ -196,10 +196,10 @@ test('`bin/kamal secrets …` is not inline: it runs in the shell', async () => 
 });
 
 test('redact hides every value, longest first, in one pass', async () => {
-  await withProject({ secrets: 'LONG=abcdef\nSHORT=abc\nRED=RED\nEMPTY=\nMULTI="line1\nline2"' }, async (cwd) => {
+  await withProject({ secrets: 'LONG=abcdefgh\nSHORT=abcd\nRED=REDACT\nEMPTY=\nMULTI="line1\nline2"' }, async (cwd) => {
     const secrets: Secrets = await loadSecrets({ cwd, env: ENV });
     assert.is(
-      secrets.redact('x abcdef y abc z RED w line1\nline2 v'),
+      secrets.redact('x abcdefgh y abcd z REDACT w line1\nline2 v'),
       'x [REDACTED] y [REDACTED] z [REDACTED] w [REDACTED] v',
     );
     assert.is(secrets.redact('nothing here'), 'nothing here');
