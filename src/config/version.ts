@@ -8,26 +8,36 @@ export function isGemVersion(version: string): boolean {
   return VALID.test(version);
 }
 
-function segments(version: string): Array<number | string> {
-  const cleaned = version.trim().replace(/-/g, '.pre.');
-  const parts = cleaned.match(/[0-9]+|[a-z]+/gi) ?? [];
-  const out = parts.map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  // Trailing zeros do not count (1.0 == 1); Gem drops them from the end, up to a string segment.
-  while (out.length > 0 && out[out.length - 1] === 0) out.pop();
-  return out;
+type Segment = bigint | string;
+
+function dropTrailingZeros(segments: Segment[]): Segment[] {
+  let end = segments.length;
+  while (end > 0 && segments[end - 1] === 0n) end--;
+  return segments.slice(0, end);
+}
+
+// Gem::Version's canonical segments: numbers (of any size) and letter runs; the release part (up
+// to the first letters) and the prerelease part each lose their trailing zeros, so 1.0.a.0 is 1.a.
+function canonicalSegments(version: string): Segment[] {
+  const parts = version.trim().replace(/-/g, '.pre.').match(/[0-9]+|[a-z]+/gi) ?? [];
+  const segments = parts.map((part): Segment => (/^\d/.test(part) ? BigInt(part) : part));
+  const prerelease = segments.findIndex((segment) => typeof segment === 'string');
+  const split = prerelease === -1 ? segments.length : prerelease;
+  return [...dropTrailingZeros(segments.slice(0, split)), ...dropTrailingZeros(segments.slice(split))];
 }
 
 /** Negative when a < b, zero when equal, positive when a > b (Gem::Version#<=>). */
 export function compareGemVersions(a: string, b: string): number {
-  const left = segments(a);
-  const right = segments(b);
+  const left = canonicalSegments(a);
+  const right = canonicalSegments(b);
   const length = Math.max(left.length, right.length);
   for (let index = 0; index < length; index++) {
-    const l = left[index] ?? 0;
-    const r = right[index] ?? 0;
+    const l = left[index] ?? 0n;
+    const r = right[index] ?? 0n;
     if (l === r) continue;
-    if (typeof l === 'string' && typeof r === 'number') return -1;
-    if (typeof l === 'number' && typeof r === 'string') return 1;
+    // A letter run marks a prerelease: it sorts before any number.
+    if (typeof l === 'string' && typeof r !== 'string') return -1;
+    if (typeof l !== 'string' && typeof r === 'string') return 1;
     return l < r ? -1 : 1;
   }
   return 0;
