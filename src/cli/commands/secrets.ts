@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { extractSecret, fetchSecrets, loadSecrets, MissingAccountError, printSecrets, shellEscapeJson } from '../../secrets/index.ts';
 import { globalOptions } from '../options.ts';
 import { subcommand, type CliContext } from '../program.ts';
+import { loadProject } from '../project.ts';
 
 // Kamal's `--inline` hands the value back to the Ruby caller (its secrets file's `$(kamal secrets …)`
 // runs in-process) instead of printing it; run from a shell, that prints nothing. Sextant's secrets
@@ -40,7 +43,9 @@ export function registerSecretsCommands(program: Command, ctx: CliContext): void
     .description('Show the resolved secrets with their real values (for debugging)')
     .action(async (_options: unknown, command: Command) => {
       const options = globalOptions(command);
-      const loaded = await loadSecrets({ cwd: ctx.io.cwd, destination: options.destination, env: ctx.io.env });
+      // Kamal 2.7 reads them where the config's secrets_path says; without a config, at .kamal/secrets.
+      const secretsPath = existsSync(resolve(ctx.io.cwd, options.configFile)) ? loadProject(options, ctx.io).config.secretsPath : undefined;
+      const loaded = await loadSecrets({ cwd: ctx.io.cwd, destination: options.destination, env: ctx.io.env, secretsPath });
       ctx.io.out(printSecrets(loaded));
     });
 }

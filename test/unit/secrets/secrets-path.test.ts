@@ -44,4 +44,20 @@ test('a project with secrets_path in deploy.yml reads its secrets there', async 
   }
 });
 
+test('secrets print reads where secrets_path says', async () => {
+  const { runCli } = await import('../../../src/cli/run.ts');
+  const p = tempProject({
+    ...FILES,
+    'config/deploy.yml': 'service: app\nimage: a/app\nservers: [1.1.1.1]\nregistry: { username: u, password: [B] }\nbuilder: { arch: amd64 }\nsecrets_path: vault/secrets\n',
+  });
+  try {
+    const io = captureIO(p.dir, {});
+    assert.is(await runCli(['secrets', 'print'], io), 0, io.stderr);
+    assert.match(io.stdout, 'B=plain');
+    assert.match(io.stdout, 'A=common');
+  } finally {
+    p.cleanup();
+  }
+});
+
 test.run();
