@@ -1,4 +1,5 @@
-// npm run testbed -- up [--servers N] [--fresh] | down [--purge] | status [--json] | env
+// npm run testbed -- up [--servers N] [--fresh] | down [--purge] | status [--json] | env | fault <control> <server> [ms]
+import * as faults from './faults.ts';
 import { currentTestbed, teardown, testbedStatus, upWithTimings } from './testbed.ts';
 import type { NodeStatus } from './testbed.ts';
 
@@ -7,7 +8,17 @@ const usage = `usage: npm run testbed -- <command>
                               undoes faults; --fresh re-creates the servers empty
   down [--purge]              take it down; --purge also deletes keys, CA and registry password
   status [--json]             what is running, memory per server
-  env                         shell exports for using the testbed (DOCKER_HOST, registry, key)`;
+  env                         shell exports for using the testbed (DOCKER_HOST, registry, key)
+  fault <control> <server> [ms]
+                              one fault control of docs/testbed.md on one server, e.g.
+                              fault blockRegistry srv2, fault addSshLatency srv3 200, fault clearAll srv3`;
+
+// The fault controls a shell may call: each takes a server, addSshLatency also the delay in ms.
+const FAULT_CONTROLS = [
+  'stopSshd', 'startSshd', 'cutLink', 'restoreLink', 'dropSsh', 'resetSsh', 'clearSshFilters', 'addSshLatency', 'removeSshLatency',
+  'blockRegistry', 'unblockRegistry', 'freezeDocker', 'thawDocker', 'failHealthcheck', 'restoreHealthcheck', 'clearAll',
+] as const;
+type FaultControl = (typeof FAULT_CONTROLS)[number];
 
 function mib(bytes: number | undefined): string {
   return bytes === undefined ? '-' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -71,6 +82,17 @@ async function main(argv: string[]): Promise<number> {
       console.log(`export SEXTANT_TESTBED_REGISTRY=${info.registry.host}`);
       console.log(`export SEXTANT_TESTBED_SSH_KEY=${info.sshKeyPath}`);
       console.log(`export SEXTANT_TESTBED_SERVERS=${info.servers.map((s) => s.ip).join(',')}`);
+      return 0;
+    }
+    case 'fault': {
+      const [control, server, ms] = rest;
+      if (!FAULT_CONTROLS.includes(control as FaultControl) || !server || (control === 'addSshLatency') !== (ms !== undefined)) {
+        console.error(`usage: npm run testbed -- fault <control> <server> [ms]; controls: ${FAULT_CONTROLS.join(', ')} (addSshLatency takes ms)`);
+        return 2;
+      }
+      if (control === 'addSshLatency') await faults.addSshLatency(server, Number(ms));
+      else await faults[control as Exclude<FaultControl, 'addSshLatency'>](server);
+      console.log(`${control} ${server}${ms === undefined ? '' : ` ${ms}`}: done`);
       return 0;
     }
     default:
