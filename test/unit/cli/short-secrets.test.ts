@@ -1,20 +1,12 @@
 // A secret shorter than MIN_REDACTED_LENGTH is not hidden by value (that would garble every word
 // containing it), but it is still never shown where Sextant knows the field is a secret.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
-import { tempProject } from '../config/temp-project.ts';
+import { initedProject } from './inited-project.ts';
 
-async function projectWithShortSecrets() {
-  const p = tempProject({});
-  const io = captureIO(p.dir);
-  assert.is(await runCli(['init'], io), 0, io.stderr);
-  writeFileSync(join(p.dir, '.kamal/secrets'), 'KAMAL_REGISTRY_PASSWORD=y\nRAILS_MASTER_KEY=e\n');
-  return p;
-}
+const projectWithShortSecrets = () => initedProject('KAMAL_REGISTRY_PASSWORD=y\nRAILS_MASTER_KEY=e\n');
 
 test('a one-character secret: ordinary output is not garbled, and the known secret fields still show [REDACTED]', async () => {
   const p = await projectWithShortSecrets();

@@ -6,16 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
-import { tempProject } from '../config/temp-project.ts';
+import { initedProject } from './inited-project.ts';
 
 const warnings = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('WARNING: '));
-
-async function initedProject() {
-  const p = tempProject({});
-  const io = captureIO(p.dir);
-  assert.is(await runCli(['init'], io), 0, io.stderr);
-  return p;
-}
 
 test('config in a fresh init: exit 0, each undefined secret shown as [MISSING] and warned about once on stderr', async () => {
   const p = await initedProject();

@@ -2,21 +2,13 @@
 // (no repository, or a fresh `git init`) says which, and what to do. Lock commands need a version
 // only where Kamal's do: `lock acquire` writes it into the lock details; status and release do not.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { captureIO } from '../../../src/cli/io.ts';
 import { runCli } from '../../../src/cli/run.ts';
-import { tempProject } from '../config/temp-project.ts';
+import { initedProject as initedProjectWith } from './inited-project.ts';
 
-async function initedProject() {
-  const p = tempProject({});
-  const io = captureIO(p.dir);
-  assert.is(await runCli(['init'], io), 0, io.stderr);
-  writeFileSync(join(p.dir, '.kamal/secrets'), 'KAMAL_REGISTRY_PASSWORD=registry-password-value\nRAILS_MASTER_KEY=master-key-value\n');
-  return p;
-}
+const initedProject = () => initedProjectWith('KAMAL_REGISTRY_PASSWORD=registry-password-value\nRAILS_MASTER_KEY=master-key-value\n');
 
 test('deploy --dry-run in a git repository with no commit yet says so, and how to give a version', async () => {
   const p = await initedProject();
