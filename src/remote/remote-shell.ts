@@ -1,7 +1,7 @@
 // One long-lived `sh` per SSH channel that runs the commands it is sent one after another, so a
-// command costs one round trip (its text out, its output and exit status back) instead of three
-// (open a channel, start a command on it, then the answer). The command itself is the same line an
-// exec channel would have run, `timeout -k …` watchdog included.
+// command costs one round trip (its text out, its output and exit status back) instead of two
+// (open a channel; start the command on it, its output following the exec reply). The command
+// itself is the same line an exec channel would have run, `timeout -k …` watchdog included.
 //
 // Framing. For each command the client picks a fresh random marker M and writes
 //   M \n <command line> \n M \n
