@@ -2,7 +2,7 @@ import { CommanderError, type Command } from 'commander';
 import { isUserError } from '../errors.ts';
 import { expandAliases } from './aliases.ts';
 import type { CliIO } from './io.ts';
-import { normalizeArgv } from './options.ts';
+import { foldLockWaitSeconds, normalizeArgv } from './options.ts';
 import { buildProgram } from './program.ts';
 import { foldBooleanValues } from './thor-booleans.ts';
 
@@ -26,7 +26,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-/** The words commander parses for `argv`: Thor spellings normalized, aliases expanded, Thor values folded. */
+/** The words commander parses for `argv`: Thor spellings normalized, aliases expanded, `--lock-wait SECONDS` and Thor values folded. */
 export function prepareArgv(argv: string[], program: Command, io: CliIO): string[] {
-  return foldBooleanValues(expandAliases(normalizeArgv(argv), program, io), program);
+  return foldBooleanValues(foldLockWaitSeconds(expandAliases(normalizeArgv(argv), program, io)), program);
 }

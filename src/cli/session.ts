@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { selectHosts } from '../config/index.ts';
+import type { LockWait } from '../engine/context.ts';
 import { openSession, type Session } from '../engine/session.ts';
 import { UserError } from '../errors.ts';
 import { allowUndefinedSecrets, checkSecretReferences } from '../secrets/index.ts';
@@ -16,8 +17,10 @@ export interface ServerCommandOptions {
   format?: OutputFormat;
   /** The old spelling of --format, on every command whose --output is not Kamal's own. */
   output?: string;
-  /** --lock-wait SECONDS: how long to wait for a held deploy lock before giving up. */
-  lockWait?: string;
+  /** --lock-wait (Kamal 2.12's switch; `--lock-wait SECONDS` is folded into it and --lock-wait-timeout). */
+  lockWait?: boolean;
+  lockWaitTimeout?: string;
+  lockWaitInterval?: string;
 }
 
 const FORMATS: OutputFormat[] = ['text', 'json'];
@@ -28,16 +31,30 @@ export function serverCommandOptions(command: Command, options: { outputAlias?: 
   command
     .option('--dry-run', 'Connect to nothing: print each command that would run, per host, as [host] line')
     .addOption(new Option('--format <format>', 'Output format: text, or json (one event per line)').choices(FORMATS))
-    .option('--lock-wait <seconds>', 'When the deploy lock is held, wait up to this many seconds for it to be released (default: fail at once)');
+    .option('--lock-wait', "When another deploy holds the deploy lock, wait for it to be released instead of failing at once (not for a lock taken by hand); --lock-wait SECONDS also sets the wait")
+    .option('--lock-wait-timeout <seconds>', `With --lock-wait: the longest wait for the deploy lock, in seconds (default ${LOCK_WAIT_DEFAULTS.timeoutSeconds})`)
+    .option('--lock-wait-interval <seconds>', `With --lock-wait: seconds between tries of the deploy lock (default ${LOCK_WAIT_DEFAULTS.intervalSeconds})`);
   if (options.outputAlias !== false) command.addOption(new Option('--output <format>', 'Same as --format').choices(FORMATS).hideHelp());
   return command;
 }
 
-function lockWaitSeconds(given: string | undefined): number | undefined {
-  if (given === undefined) return undefined;
-  const seconds = Number(given);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new UserError(`--lock-wait: expected a number of seconds ≥ 0, got ${JSON.stringify(given)}`);
-  return seconds;
+// Kamal 2.12's defaults (lib/kamal/cli/base.rb).
+export const LOCK_WAIT_DEFAULTS: LockWait = { timeoutSeconds: 900, intervalSeconds: 15 };
+
+function seconds(flag: string, given: string | undefined, fallback: number, minimum: number): number {
+  if (given === undefined) return fallback;
+  const value = Number(given);
+  if (given.trim() === '' || !Number.isFinite(value) || value < minimum) {
+    throw new UserError(`${flag}: expected a number of seconds ${minimum > 0 ? '>' : '≥'} 0, got ${JSON.stringify(given)}`);
+  }
+  return value;
+}
+
+/** What --lock-wait and its two companions ask for; checked even when --lock-wait is absent. */
+export function lockWaitFrom(options: ServerCommandOptions): LockWait | undefined {
+  const timeoutSeconds = seconds('--lock-wait-timeout', options.lockWaitTimeout, LOCK_WAIT_DEFAULTS.timeoutSeconds, 0);
+  const intervalSeconds = seconds('--lock-wait-interval', options.lockWaitInterval, LOCK_WAIT_DEFAULTS.intervalSeconds, Number.MIN_VALUE);
+  return options.lockWait ? { timeoutSeconds, intervalSeconds } : undefined;
 }
 
 /** The event format asked for: --format, else the old --output spelling, else text. */
@@ -92,7 +109,7 @@ export async function withSession<T>(
     onDryRunLine: (line) => io.out(line),
     existingContainers: options.existingContainers?.(project),
     lockMessage: options.lockMessage,
-    lockWaitSeconds: lockWaitSeconds(options.lockWait),
+    lockWait: lockWaitFrom(options),
     runId: options.runId,
   });
   const detach = options.dryRun || options.rawOutput

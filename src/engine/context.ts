@@ -18,8 +18,8 @@ export interface StepEnv {
   performer: string; // audit and hooks
   lockedBy: string; // lock details
   lockMessage?: string;
-  // --lock-wait: how long taking the lock waits for a held one to be released (0: not at all).
-  lockWaitSeconds?: number;
+  // --lock-wait: how long taking the lock waits for a deploy's lock to be released (absent: not at all).
+  lockWait?: LockWait;
   // Set when a parent Sextant/Kamal already holds the lock (KAMAL_LOCK=true).
   lockInherited: boolean;
   skipHooks: boolean;
@@ -28,4 +28,10 @@ export interface StepEnv {
   now(): Date;
   sleep(ms: number): Promise<void>;
   randomHex(bytes: number): string;
+}
+
+/** --lock-wait, --lock-wait-timeout, --lock-wait-interval (Kamal 2.12). */
+export interface LockWait {
+  timeoutSeconds: number;
+  intervalSeconds: number;
 }

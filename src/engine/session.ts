@@ -6,7 +6,7 @@ import { RecordingTransport, SimulatedServers } from '../remote/recording.ts';
 import { SshPool, type SshSettings } from '../remote/ssh.ts';
 import type { CommandObserver, LocalRunner, Transport } from '../remote/transport.ts';
 import type { Secrets } from '../secrets/index.ts';
-import type { StepEnv } from './context.ts';
+import type { LockWait, StepEnv } from './context.ts';
 import { EngineBus } from './events.ts';
 import { gitUserName, performer } from './git.ts';
 import { RunStore } from './run-store.ts';
@@ -28,8 +28,8 @@ export interface SessionRequest {
   // Dry runs: containers that exist before the run (e.g. the rollback target).
   existingContainers?: (host: string) => string[];
   lockMessage?: string;
-  // --lock-wait: seconds to wait for a held deploy lock.
-  lockWaitSeconds?: number;
+  // --lock-wait: how long to wait for a deploy's lock, and how often to try it.
+  lockWait?: LockWait;
   // A resumed run keeps its id (and so its record and the lock it names).
   runId?: string;
   // Tests and benchmarks supply their own transports (e.g. in memory).
@@ -133,7 +133,7 @@ export function openSession(request: SessionRequest): Session {
     // A recorded run's automatic lock names the run, so that its resume knows the lock as its own.
     lockMessage: request.lockMessage ?? (store ? runLockMessage(runId) : undefined),
     lockInherited: request.env.KAMAL_LOCK === 'true',
-    lockWaitSeconds: request.lockWaitSeconds ?? 0,
+    lockWait: request.lockWait,
     skipHooks: request.skipHooks,
     dryRun: request.dryRun,
     startedAt: Date.now(),

@@ -1,25 +1,37 @@
+import { AUTOMATIC_LOCK_MESSAGE } from '../../commands/lock.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import type { StepEnv } from '../context.ts';
 import { acquireLock } from '../steps/server.ts';
 
 const LOCK_FOUND = /^Deploy lock found/;
-const POLL_MS = 2000;
 
-// Takes the deploy lock; with --lock-wait, a lock held by someone else is tried again every two
-// seconds until it is released or the wait is over (then the "Deploy lock found" failure stands).
+// Takes the deploy lock. With --lock-wait (Kamal 2.12's semantics), a lock that another deploy
+// took automatically is tried again every interval until it is released or the wait is over;
+// a lock someone took by hand (`lock acquire -m …`) is a decision to stop deploys, so it is not
+// waited for. Either way the "Deploy lock found" failure, naming the holder, stands.
 export async function acquireLockWaiting(env: StepEnv, host: string, attempt: number): Promise<void> {
-  const until = Date.now() + (env.lockWaitSeconds ?? 0) * 1000;
+  const wait = env.lockWait;
+  const until = Date.now() + (wait?.timeoutSeconds ?? 0) * 1000;
   let announced = false;
   for (;;) {
     try {
       return await acquireLock(env, host, attempt);
     } catch (error) {
-      if (!(error instanceof RemoteError) || !LOCK_FOUND.test(error.message) || Date.now() >= until) throw error;
+      if (!wait || !(error instanceof RemoteError) || !LOCK_FOUND.test(error.message)) throw error;
+      if (!error.message.includes(AUTOMATIC_LOCK_MESSAGE)) {
+        throw new RemoteError(`${error.message}\nThe deploy lock was taken by hand (not by a deploy), so --lock-wait does not wait for it`, 'permanent', host);
+      }
+      const remaining = until - Date.now();
+      if (remaining <= 0) {
+        throw new RemoteError(`${error.message}\nTimed out after ${wait.timeoutSeconds}s waiting for the deploy lock`, 'permanent', host);
+      }
       if (!announced) {
-        env.bus.emit('log', { level: 'info', host, message: `The deploy lock is held; waiting up to ${env.lockWaitSeconds}s for it to be released`, at: Date.now() });
+        env.bus.emit('log', { level: 'info', host, message: `The deploy lock is held by another deploy; waiting up to ${wait.timeoutSeconds}s for it to be released`, at: Date.now() });
         announced = true;
       }
-      await env.sleep(Math.min(POLL_MS, until - Date.now()));
+      const pause = Math.min(wait.intervalSeconds * 1000, remaining);
+      env.bus.emit('log', { level: 'info', host, message: `Trying the deploy lock again in ${Math.ceil(pause / 1000)}s (${Math.ceil(remaining / 1000)}s of the wait left)`, at: Date.now() });
+      await env.sleep(pause);
     }
   }
 }

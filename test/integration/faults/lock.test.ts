@@ -87,29 +87,43 @@ test('a deploy killed (SIGKILL) while it holds the lock: lock status names the d
   versions.serving = next;
 });
 
-test('--lock-wait: a deploy waits for a held lock and goes on once it is released; a lock acquire that waits too little fails naming the lock', async () => {
+test('--lock-wait (Kamal 2.12): a lock taken by hand is not waited for; a dead deploy\'s lock is waited for until it is released, then the deploy goes on', async () => {
   // The lock's details name a version: the project is no git checkout, so it comes from $VERSION.
   const held = await sextant(project, ['lock', 'acquire', '-m', 'maintenance window'], { VERSION: versions.serving });
   assert.is(held.code, 0, held.stdout + held.stderr);
-  const short = await sextant(project, ['lock', 'acquire', '-m', 'second', '--lock-wait', '1'], { VERSION: versions.serving });
-  assert.ok(short.code !== 0);
-  assert.match(short.stdout + short.stderr, /Deploy lock found/);
-  assert.match(short.stdout + short.stderr, /maintenance window/);
+  const manual = await sextant(project, ['deploy', '--version', versions.fresh(), '--lock-wait', '120']);
+  assert.ok(manual.code !== 0, 'a deploy does not wait for a lock taken by hand');
+  assert.match(manual.stdout + manual.stderr, /Deploy lock found/);
+  assert.match(manual.stdout + manual.stderr, /maintenance window/);
+  assert.match(manual.stdout + manual.stderr, /taken by hand/);
+  assert.is((await sextant(project, ['lock', 'release'])).code, 0);
 
+  // A deploy killed while it holds the lock leaves an automatic lock behind.
+  const killed = await sextantProcess(project, ['deploy', '--version', versions.fresh()], { SEXTANT_TEST_KILL_AT: 'boot' });
+  assert.is(killed.signal, 'SIGKILL', `the deploy was killed: ${killed.stdout.slice(-2000)}${killed.stderr}`);
+  assert.is(await lockState(primary, project), 'locked');
+  const short = await sextant(project, ['lock', 'acquire', '-m', 'second', '--lock-wait', '1', '--lock-wait-interval', '0.5'], { VERSION: versions.serving });
+  assert.ok(short.code !== 0);
+  assert.match(short.stdout + short.stderr, /Timed out after 1s waiting for the deploy lock/);
+
+  const load = loadOn(servers, project);
   const next = versions.fresh();
   let released: Promise<unknown> = Promise.resolve();
   let waited = false;
-  const result = await sextantStreaming(project, ['deploy', '--version', next, '--lock-wait', '120'], (event) => {
-    if (!waited && event.type === 'log' && /waiting up to 120s/.test(String(event.message))) {
+  const result = await sextantStreaming(project, ['deploy', '--version', next, '--lock-wait', '--lock-wait-timeout', '120', '--lock-wait-interval', '1'], (event) => {
+    if (!waited && event.type === 'log' && /held by another deploy; waiting up to 120s/.test(String(event.message))) {
       waited = true;
       released = sextant(project, ['lock', 'release']);
     }
   });
   await released;
+  const traffic = await load.stop();
   assert.ok(waited, 'the deploy said it waits for the lock');
   assert.is(result.code, 0, result.stdout.slice(-3000) + result.stderr);
   await assertOneVersionEach(project, sameVersion(servers, next));
   assert.is(await lockState(primary, project), 'free');
+  assert.equal(traffic.failures, []);
+  versions.serving = next;
 });
 
 test.run();

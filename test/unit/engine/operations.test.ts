@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { argv, type Command } from '../../../src/commands/command.ts';
 import { renderForDisplay } from '../../../src/commands/shell.ts';
 import { loadConfig, selectHosts, type Config } from '../../../src/config/index.ts';
+import type { LockWait } from '../../../src/engine/context.ts';
 import { openSession, type Session } from '../../../src/engine/session.ts';
 import {
   deployLockStatus,
@@ -70,7 +71,7 @@ interface Fixture {
   cleanup: () => void;
 }
 
-function fixture(options: { env?: Record<string, string>; reply?: (host: string, line: string) => Partial<ExecResult>; hooks?: string[]; dryRun?: boolean } = {}): Fixture {
+function fixture(options: { env?: Record<string, string>; reply?: (host: string, line: string) => Partial<ExecResult>; hooks?: string[]; dryRun?: boolean; lockWait?: LockWait } = {}): Fixture {
   const files: Record<string, string> = { 'config/deploy.yml': DEPLOY_YML };
   for (const hook of options.hooks ?? []) files[`.kamal/hooks/${hook}`] = '#!/bin/sh\nexit 0\n';
   const project = tempProject(files);
@@ -89,6 +90,7 @@ function fixture(options: { env?: Record<string, string>; reply?: (host: string,
     skipHooks: false,
     dryRun: options.dryRun ?? false,
     onDryRunLine: (line) => log.push(line),
+    lockWait: options.lockWait,
     transports: options.dryRun
       ? undefined
       : (host) => servers.get(host) ?? servers.set(host, new FakeServer(host, log, options.reply)).get(host)!,
@@ -192,6 +194,74 @@ test('a lock already in place stops the operation before its body, and is left a
     assert.match((error as Error).message, 'Deploy lock found');
     assert.match((error as Error).message, 'Message: hands off');
     assert.not.ok(f.log.some(isLockRelease), 'someone else’s lock is not released');
+  } finally {
+    f.cleanup();
+  }
+});
+
+// A primary whose lock is held with `message` for the first `heldFor` tries of mkdir.
+function heldLock(message: string, heldFor: number): (host: string, line: string) => Partial<ExecResult> {
+  let tries = 0;
+  return (_host, line) =>
+    isLockAcquire(line)
+      ? ++tries <= heldFor
+        ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/lock-shop': File exists" }
+        : {}
+      : line.includes('base64 -d')
+        ? { stdout: `Locked by: Someone at 2025-01-01T00:00:00Z\nVersion: v41\nMessage: ${message}` }
+        : {};
+}
+
+test('--lock-wait: a lock another deploy took is tried again every interval until it is free', async () => {
+  const f = fixture({ reply: heldLock('Automatic deploy lock (sextant run r1)', 2), lockWait: { timeoutSeconds: 60, intervalSeconds: 0.01 } });
+  const logs: string[] = [];
+  f.session.bus.on('log', (event) => logs.push(event.message));
+  try {
+    let ran = false;
+    await withLock(f.session.env, async () => {
+      ran = true;
+    });
+    assert.ok(ran);
+    assert.is(f.log.filter(isLockAcquire).length, 3);
+    assert.is(logs.filter((m) => m.startsWith('The deploy lock is held by another deploy; waiting up to 60s')).length, 1, logs.join('\n'));
+    assert.is(logs.filter((m) => m.startsWith('Trying the deploy lock again in 1s')).length, 2, logs.join('\n'));
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('--lock-wait: a lock taken by hand is not waited for (Kamal 2.12)', async () => {
+  const f = fixture({ reply: heldLock('maintenance window', 1), lockWait: { timeoutSeconds: 60, intervalSeconds: 0.01 } });
+  try {
+    const error = await withLock(f.session.env, async () => {}).catch((e: unknown) => e);
+    assert.match((error as Error).message, 'Deploy lock found');
+    assert.match((error as Error).message, 'Message: maintenance window');
+    assert.match((error as Error).message, 'taken by hand');
+    assert.is(f.log.filter(isLockAcquire).length, 1);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('--lock-wait: a deploy lock still held when the wait is over fails naming its holder', async () => {
+  const f = fixture({ reply: heldLock('Automatic deploy lock', Infinity), lockWait: { timeoutSeconds: 0.05, intervalSeconds: 0.01 } });
+  try {
+    const error = await withLock(f.session.env, async () => {}).catch((e: unknown) => e);
+    assert.match((error as Error).message, 'Deploy lock found');
+    assert.match((error as Error).message, 'Timed out after 0.05s waiting for the deploy lock');
+    assert.ok(f.log.filter(isLockAcquire).length >= 3, `tried again: ${f.log.filter(isLockAcquire).length}`);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('without --lock-wait a deploy lock in place fails at the first try', async () => {
+  const f = fixture({ reply: heldLock('Automatic deploy lock', 1) });
+  try {
+    const error = await withLock(f.session.env, async () => {}).catch((e: unknown) => e);
+    assert.match((error as Error).message, 'Deploy lock found');
+    assert.not.match((error as Error).message, 'Timed out');
+    assert.is(f.log.filter(isLockAcquire).length, 1);
   } finally {
     f.cleanup();
   }
