@@ -1,7 +1,10 @@
 // Where a CLI run writes and what it runs in; tests pass their own to run the CLI in-process.
 export interface CliIO {
+  // A line to stdout / stderr (a newline is added where it is missing).
   out(text: string): void;
   err(text: string): void;
+  // stdout exactly as given (`app exec --raw`).
+  write(text: string): void;
   cwd: string;
   env: Record<string, string | undefined>;
   isTTY: boolean;
@@ -16,6 +19,7 @@ export function processIO(): CliIO {
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => process.stdout.write(text),
     cwd: process.cwd(),
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY),
@@ -33,6 +37,7 @@ export function captureIO(cwd: string, env: Record<string, string | undefined> =
     stderr: '',
     out: (text) => (io.stdout += text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => (io.stderr += text.endsWith('\n') ? text : `${text}\n`),
+    write: (text) => (io.stdout += text),
     cwd,
     env,
     isTTY: false,

@@ -117,7 +117,7 @@ export function registerAppCommands(program: Command, ctx: CliContext): void {
           env: options.env,
           version: globalOptions(command).version,
         });
-        if (result.kind === 'outputs' && options.raw) for (const output of result.outputs) ctx.io.out(output.output);
+        if (result.kind === 'outputs' && options.raw) for (const output of result.outputs) ctx.io.write(output.output);
         else if (result.kind === 'outputs') printer(ctx, options)(result.outputs);
         else {
           const code = await ops.runInteractive(env, result.command);

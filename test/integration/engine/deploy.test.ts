@@ -115,6 +115,17 @@ test('hooks run in order with KAMAL_LOCK as Kamal sets it', () => {
   assert.match(lines[4] as string, /version=v1 runtime=\d+$/);
 });
 
+test('app exec --reuse in the running container (after the hooks test: its pre-connect hook adds a line); --raw prints the output byte for byte, no header, no newline added', async () => {
+  // The project is no git checkout, and its pre-connect hook is given KAMAL_VERSION: VERSION names one.
+  const plain = await sextant(project, ['app', 'exec', '--reuse', '--primary', '--roles', 'web', 'echo -n raw-output'], { VERSION: 'v1' });
+  assert.is(plain.code, 0, plain.stdout + plain.stderr);
+  assert.match(plain.stdout, `App Host: ${servers[0]}`);
+  assert.match(plain.stdout, 'raw-output');
+  const raw = await sextant(project, ['app', 'exec', '--reuse', '--primary', '--roles', 'web', '--raw', 'echo -n raw-output'], { VERSION: 'v1' });
+  assert.is(raw.code, 0, raw.stdout + raw.stderr);
+  assert.is(raw.stdout, 'raw-output');
+});
+
 test('no secret or build-argument value in stdout, stderr, events, snapshots, plans, audit logs or hook output', async () => {
   const secrets = [...Object.values({ ...CANARIES, KAMAL_REGISTRY_PASSWORD: testbed.registry.password }), BUILD_ARG_CANARY];
   const places: Array<[string, string]> = outputs.flatMap((o, i) => [[`stdout #${i}`, o.stdout], [`stderr #${i}`, o.stderr]] as Array<[string, string]>);
