@@ -127,13 +127,25 @@ test("proxy/run: kamal-proxy's image from registry, repository and version, defa
   assert.is(custom?.debug, true);
 });
 
-test('a local registry (localhost:<port>, no credentials) keeps its port; a registry with credentials is not local', () => {
+test('a local registry (localhost:<port>, no credentials) keeps its port; a registry with a credential is not local', () => {
   const local = load(`service: app\nimage: acme/app\nbuilder:\n  arch: amd64\nregistry:\n  server: localhost:5555\nservers:\n  web: [1.1.1.1]\n`);
   assert.equal(local.registry.local, { port: 5555 });
   assert.is(local.registry.server, 'localhost:5555');
-  const remote = load(withServers('  web: [1.1.1.1]\n'));
-  assert.is(remote.registry.local, undefined);
-  assert.not.ok('server' in remote.registry);
+  const hub = load(withServers('  web: [1.1.1.1]\n'));
+  assert.is(hub.registry.local, undefined);
+  assert.not.ok('server' in hub.registry);
+  for (const credentials of ['  username: user\n  password: [PASSWORD]\n', '  username: user\n', '  password: [PASSWORD]\n']) {
+    const project = tempProject({ 'config/deploy.yml': `service: app\nimage: acme/app\nbuilder:\n  arch: amd64\nregistry:\n  server: registry.example.com:5000\n${credentials}servers:\n  web: [1.1.1.1]\n` });
+    try {
+      const config = loadConfig({ cwd: project.dir, env: {} });
+      assert.is(config.registry.local, undefined, credentials);
+    } catch (error) {
+      // A registry with one credential only is refused; either way it is never taken for a local one.
+      assert.ok(error instanceof ConfigError, String(error));
+    } finally {
+      project.cleanup();
+    }
+  }
 });
 
 test('x-sextant.fleet.max_failures: a count, or a percentage as a fraction', () => {
