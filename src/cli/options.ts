@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { UserError } from '../errors.ts';
 
 // Kamal's class options (cli/base.rb), accepted by every command, before or after it.
 export interface GlobalOptions {
@@ -65,33 +64,6 @@ export function normalizeArgv(argv: string[]): string[] {
     } else if (SHORT_WITH_VALUE.test(arg)) {
       const [, letter, value] = SHORT_WITH_VALUE.exec(arg) as RegExpExecArray;
       out.push(`-${letter}`, value as string);
-    } else out.push(arg);
-  }
-  return out;
-}
-
-// Kamal 2.12's --lock-wait is a switch (its wait is --lock-wait-timeout); Sextant also reads a
-// number of seconds after it, `--lock-wait 30` or `--lock-wait=30`, as that switch plus
-// `--lock-wait-timeout 30`. Any other word after the bare switch is left to the command, as Thor does.
-const SECONDS = /^\d+(\.\d+)?$/;
-const THOR_BOOLEAN_WORD = /^(true|false|t|f)$/i;
-
-export function foldLockWaitSeconds(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] as string;
-    if (arg === '--') {
-      out.push(...argv.slice(index));
-      break;
-    }
-    if (arg.startsWith('--lock-wait=')) {
-      const value = arg.slice('--lock-wait='.length);
-      if (SECONDS.test(value)) out.push('--lock-wait', '--lock-wait-timeout', value);
-      else if (THOR_BOOLEAN_WORD.test(value)) out.push(arg);
-      else throw new UserError(`--lock-wait: expected a number of seconds ≥ 0, got ${JSON.stringify(value)}`);
-    } else if (arg === '--lock-wait' && SECONDS.test(argv[index + 1] ?? '')) {
-      out.push('--lock-wait', '--lock-wait-timeout', argv[index + 1] as string);
-      index++;
     } else out.push(arg);
   }
   return out;

@@ -2,9 +2,9 @@ import { CommanderError, type Command } from 'commander';
 import { isUserError } from '../errors.ts';
 import { expandAliases } from './aliases.ts';
 import type { CliIO } from './io.ts';
-import { foldLockWaitSeconds, normalizeArgv } from './options.ts';
+import { normalizeArgv } from './options.ts';
 import { buildProgram } from './program.ts';
-import { foldBooleanValues } from './thor-booleans.ts';
+import { foldBooleanValues, foldLockWaitSeconds } from './thor-booleans.ts';
 
 // Runs one CLI invocation and returns its exit code. User errors print their message only;
 // anything else is a bug, so its stack is kept.
@@ -28,5 +28,5 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 /** The words commander parses for `argv`: Thor spellings normalized, aliases expanded, `--lock-wait SECONDS` and Thor values folded. */
 export function prepareArgv(argv: string[], program: Command, io: CliIO): string[] {
-  return foldBooleanValues(foldLockWaitSeconds(expandAliases(normalizeArgv(argv), program, io)), program);
+  return foldBooleanValues(foldLockWaitSeconds(expandAliases(normalizeArgv(argv), program, io), program), program);
 }

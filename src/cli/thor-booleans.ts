@@ -89,3 +89,33 @@ export function foldBooleanValues(argv: string[], program: Command): string[] {
   }
   return out.filter((arg): arg is string => arg !== undefined);
 }
+
+// Kamal 2.12's --lock-wait is a switch (its wait is --lock-wait-timeout). Sextant also reads the
+// seconds given with it, as that switch plus `--lock-wait-timeout N`: `--lock-wait=N` always, and
+// `--lock-wait N` where the command takes no arguments. Where it does (`rollback 123`), a word
+// after the bare switch is the command's, as Thor leaves it.
+const SECONDS = /^\d+(\.\d+)?$/;
+
+export function foldLockWaitSeconds(argv: string[], program: Command): string[] {
+  const out: string[] = [];
+  let current = program;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(index));
+      break;
+    }
+    const sub = arg.startsWith('-') ? undefined : subcommandNamed(current, arg);
+    if (sub) current = sub;
+    if (arg.startsWith('--lock-wait=')) {
+      const value = arg.slice('--lock-wait='.length);
+      if (SECONDS.test(value)) out.push('--lock-wait', '--lock-wait-timeout', value);
+      else if (TRUE_WORDS.has(value) || FALSE_WORDS.has(value)) out.push(arg);
+      else throw new UserError(`--lock-wait: expected a number of seconds ≥ 0, got ${JSON.stringify(value)}`);
+    } else if (arg === '--lock-wait' && SECONDS.test(argv[index + 1] ?? '') && current.registeredArguments.length === 0) {
+      out.push('--lock-wait', '--lock-wait-timeout', argv[index + 1] as string);
+      index++;
+    } else out.push(arg);
+  }
+  return out;
+}

@@ -56,6 +56,15 @@ test('a word after the bare --lock-wait that is no number is left to the command
   assert.not.match(stray.stdout, /mkdir/);
 });
 
+test('a number after the bare --lock-wait is the argument of a command that takes one: rollback 123 goes back to version 123', async () => {
+  const result = await dryRun(['rollback', '--lock-wait', '123']);
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /hello-web-123/);
+  const attached = await dryRun(['rollback', '--lock-wait=60', '123']);
+  assert.is(attached.code, 0, attached.stdout + attached.stderr);
+  assert.match(attached.stdout, /hello-web-123/);
+});
+
 test('a wait that is not a number of seconds is refused before anything runs, naming the option', async () => {
   const cases: Array<[string[], string]> = [
     [['--lock-wait=soon'], '--lock-wait: expected a number of seconds ≥ 0, got "soon"'],
