@@ -8,15 +8,6 @@ import { createActor, toPromise, type AnyEventObject } from 'xstate';
 import type { DeployPlan } from '../../../machines/plan.ts';
 import { fakeDeployMachine, gate, permanent, plan, type Fakes } from './fakes.ts';
 
-interface Watched {
-  output: Awaited<ReturnType<typeof run>>['output'];
-  events: AnyEventObject[];
-  // Every state value of the deployment actor, as a dotted path of its leaf, in order.
-  states: string[];
-  // The context's boot deadline when the bootWait.waiting state was entered, and when the clock was read just before.
-  bootDeadlines: Array<{ waitUntil: number; before: number }>;
-}
-
 function leaves(value: unknown, prefix = ''): string[] {
   if (typeof value === 'string') return [`${prefix}${value}`];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => leaves(child, `${prefix}${key}.`));
@@ -36,7 +27,9 @@ async function run(fakes: Fakes, overrides: Partial<DeployPlan> = {}) {
       ref.on?.('*', (event) => events.push(event));
     },
   });
+  // Every state value of the deployment actor (its leaves as dotted paths), in order.
   const states: string[] = [];
+  // The boot deadline in context on entering bootWait.waiting, and when the state before was seen.
   const bootDeadlines: Array<{ waitUntil: number; before: number }> = [];
   let lastSeenAt = Date.now();
   actor.on('*', (event) => events.push(event));
