@@ -4,7 +4,7 @@ import { expandAliases } from './aliases.ts';
 import type { CliIO } from './io.ts';
 import { normalizeArgv } from './options.ts';
 import { buildProgram } from './program.ts';
-import { foldBooleanValues, foldLockWaitSeconds } from './thor-booleans.ts';
+import { foldBooleanValues } from './thor-booleans.ts';
 
 // Runs one CLI invocation and returns its exit code. User errors print their message only;
 // anything else is a bug, so its stack is kept.
@@ -26,7 +26,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-/** The words commander parses for `argv`: Thor spellings normalized, aliases expanded, `--lock-wait SECONDS` and Thor values folded. */
+/** The words commander parses for `argv`: Thor spellings normalized, aliases expanded, Thor values (and `--lock-wait SECONDS`) folded. */
 export function prepareArgv(argv: string[], program: Command, io: CliIO): string[] {
-  return foldBooleanValues(foldLockWaitSeconds(expandAliases(normalizeArgv(argv), program, io), program), program);
+  return foldBooleanValues(expandAliases(normalizeArgv(argv), program, io), program);
 }

@@ -18,6 +18,11 @@ const TRUE_WORDS: ReadonlySet<string> = new Set(['true', 'TRUE', 't', 'T']);
 const FALSE_WORDS: ReadonlySet<string> = new Set(['false', 'FALSE', 'f', 'F']);
 // Thor's Arguments#current_is_value? ends an array at a token like this (`-` alone is a value).
 const THOR_SWITCH = /^-{1,2}\S+/;
+// Kamal 2.12's --lock-wait is a switch (its wait is --lock-wait-timeout). Sextant also reads the
+// seconds given with it, as that switch plus `--lock-wait-timeout N`: `--lock-wait=N` always, and
+// `--lock-wait N` where the command takes no arguments. Where it does (`rollback --lock-wait 123`),
+// the word after the bare switch is the command's, as Thor leaves it.
+const SECONDS = /^\d+(\.\d+)?$/;
 
 function findOption(command: Command, flag: string): Option | undefined {
   return command.options.find((option) => option.long === flag || option.short === flag);
@@ -31,7 +36,7 @@ function subcommandNamed(command: Command, name: string): Command | undefined {
   return command.commands.find((sub) => sub.name() === name || sub.aliases().includes(name));
 }
 
-/** `argv` (already through normalizeArgv) with Thor-style boolean and array values folded for `program`. */
+/** `argv` (already through normalizeArgv) with Thor-style boolean and array values, and `--lock-wait N`, folded for `program`. */
 export function foldBooleanValues(argv: string[], program: Command): string[] {
   const out: Array<string | undefined> = [];
   // Where each array option's values went in `out`, so a repeated flag can drop them.
@@ -75,6 +80,17 @@ export function foldBooleanValues(argv: string[], program: Command): string[] {
     }
     const attached = eq === -1 ? undefined : arg.slice(eq + 1);
     const next = argv[index + 1];
+    if (option.long === '--lock-wait') {
+      const seconds = attached ?? (current.registeredArguments.length === 0 ? next : undefined);
+      if (seconds !== undefined && SECONDS.test(seconds)) {
+        out.push('--lock-wait', '--lock-wait-timeout', seconds);
+        if (attached === undefined) index++;
+        continue;
+      }
+      if (attached !== undefined && !TRUE_WORDS.has(attached) && !FALSE_WORDS.has(attached)) {
+        throw new UserError(`--lock-wait: expected a number of seconds ≥ 0, got ${JSON.stringify(attached)}`);
+      }
+    }
     const word = attached ?? (next !== undefined && (TRUE_WORDS.has(next) || FALSE_WORDS.has(next)) ? next : undefined);
     if (word === undefined || (!TRUE_WORDS.has(word) && !FALSE_WORDS.has(word))) {
       out.push(arg);
@@ -88,34 +104,4 @@ export function foldBooleanValues(argv: string[], program: Command): string[] {
     }
   }
   return out.filter((arg): arg is string => arg !== undefined);
-}
-
-// Kamal 2.12's --lock-wait is a switch (its wait is --lock-wait-timeout). Sextant also reads the
-// seconds given with it, as that switch plus `--lock-wait-timeout N`: `--lock-wait=N` always, and
-// `--lock-wait N` where the command takes no arguments. Where it does (`rollback 123`), a word
-// after the bare switch is the command's, as Thor leaves it.
-const SECONDS = /^\d+(\.\d+)?$/;
-
-export function foldLockWaitSeconds(argv: string[], program: Command): string[] {
-  const out: string[] = [];
-  let current = program;
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] as string;
-    if (arg === '--') {
-      out.push(...argv.slice(index));
-      break;
-    }
-    const sub = arg.startsWith('-') ? undefined : subcommandNamed(current, arg);
-    if (sub) current = sub;
-    if (arg.startsWith('--lock-wait=')) {
-      const value = arg.slice('--lock-wait='.length);
-      if (SECONDS.test(value)) out.push('--lock-wait', '--lock-wait-timeout', value);
-      else if (TRUE_WORDS.has(value) || FALSE_WORDS.has(value)) out.push(arg);
-      else throw new UserError(`--lock-wait: expected a number of seconds ≥ 0, got ${JSON.stringify(value)}`);
-    } else if (arg === '--lock-wait' && SECONDS.test(argv[index + 1] ?? '') && current.registeredArguments.length === 0) {
-      out.push('--lock-wait', '--lock-wait-timeout', argv[index + 1] as string);
-      index++;
-    } else out.push(arg);
-  }
-  return out;
 }
