@@ -18,7 +18,9 @@ export async function acquireLockWaiting(env: StepEnv, host: string, attempt: nu
       return await acquireLock(env, host, attempt);
     } catch (error) {
       if (!wait || !(error instanceof RemoteError) || !LOCK_FOUND.test(error.message)) throw error;
-      if (!error.message.includes(AUTOMATIC_LOCK_MESSAGE)) {
+      // The holder's message, when its details could be read (Kamal 2.12 waits only for a deploy's).
+      const message = /^Message: (.*)$/m.exec(error.message)?.[1];
+      if (message !== undefined && !message.startsWith(AUTOMATIC_LOCK_MESSAGE)) {
         throw new RemoteError(`${error.message}\nThe deploy lock was taken by hand (not by a deploy), so --lock-wait does not wait for it`, 'permanent', host);
       }
       const remaining = until - Date.now();

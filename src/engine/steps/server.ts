@@ -107,25 +107,27 @@ export async function prepare(env: StepEnv, host: string): Promise<void> {
 }
 
 const LOCK_TAKEN = /cannot create directory/;
+// How often a lock found and gone again before its details could be read is tried at once.
+const LOCK_VANISHED_TRIES = 3;
 
 export async function acquireLock(env: StepEnv, host: string, attempt: number): Promise<void> {
   const t = env.transport(host);
   // A retry after a dropped connection may find the lock this run already took.
   if (attempt > 1 && (await ownLockInPlace(env, host))) return;
-  const result = await t.exec(
-    lock.acquire({ config: env.config, message: env.lockMessage ?? lock.AUTOMATIC_LOCK_MESSAGE, version: env.lockVersion, lockedBy: env.lockedBy, at: env.now() }),
-    { check: false },
-  );
-  if (result.exitCode === 0) return;
-  if (LOCK_TAKEN.test(result.stderr)) {
-    const status = await t.exec(lock.status(env.config), { check: false });
-    throw new RemoteError(
-      `Deploy lock found. Run 'sextant lock help' for more information\n${status.stdout.trim()}`,
-      'permanent',
-      host,
+  for (let tries = 1; ; tries++) {
+    const result = await t.exec(
+      lock.acquire({ config: env.config, message: env.lockMessage ?? lock.AUTOMATIC_LOCK_MESSAGE, version: env.lockVersion, lockedBy: env.lockedBy, at: env.now() }),
+      { check: false },
     );
+    if (result.exitCode === 0) return;
+    if (!LOCK_TAKEN.test(result.stderr)) {
+      throw new CommandFailed(host, 'lock acquire', result.exitCode, result.stdout, result.stderr, result.stderr ? 'permanent' : 'transient');
+    }
+    const status = await t.exec(lock.status(env.config), { check: false });
+    // Released between the two commands (or taken and not yet described): try again at once.
+    if (status.exitCode !== 0 && tries < LOCK_VANISHED_TRIES) continue;
+    throw new RemoteError(`Deploy lock found. Run 'sextant lock help' for more information\n${status.stdout.trim()}`, 'permanent', host);
   }
-  throw new CommandFailed(host, 'lock acquire', result.exitCode, result.stdout, result.stderr, result.stderr ? 'permanent' : 'transient');
 }
 
 async function ownLockInPlace(env: StepEnv, host: string): Promise<boolean> {

@@ -255,6 +255,58 @@ test('--lock-wait: a deploy lock still held when the wait is over fails naming i
   }
 });
 
+test('a lock released between the failed mkdir and the reading of its details is tried again at once, with or without --lock-wait', async () => {
+  for (const lockWait of [undefined, { timeoutSeconds: 60, intervalSeconds: 60 }]) {
+    let mkdirs = 0;
+    const f = fixture({
+      lockWait,
+      reply: (_host, line) =>
+        isLockAcquire(line)
+          ? ++mkdirs === 1
+            ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/lock-shop': File exists" }
+            : {}
+          : line.includes('base64 -d')
+            ? { exitCode: 1, stderr: "stat: cannot statx '.kamal/lock-shop': No such file or directory" }
+            : {},
+    });
+    try {
+      let ran = false;
+      await withLock(f.session.env, async () => {
+        ran = true;
+      });
+      assert.ok(ran, `taken on the second try (lock wait ${JSON.stringify(lockWait)})`);
+      assert.is(f.log.filter(isLockAcquire).length, 2);
+    } finally {
+      f.cleanup();
+    }
+  }
+});
+
+test('a lock whose details never become readable is reported after a few tries, and --lock-wait keeps waiting for it', async () => {
+  const vanishing = (_host: string, line: string): Partial<ExecResult> =>
+    isLockAcquire(line)
+      ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/lock-shop': File exists" }
+      : line.includes('base64 -d')
+        ? { exitCode: 1, stderr: "cat: .kamal/lock-shop/details: No such file or directory" }
+        : {};
+  const plain = fixture({ reply: vanishing });
+  try {
+    const error = await withLock(plain.session.env, async () => {}).catch((e: unknown) => e);
+    assert.match((error as Error).message, 'Deploy lock found');
+    assert.is(plain.log.filter(isLockAcquire).length, 3);
+  } finally {
+    plain.cleanup();
+  }
+  const waiting = fixture({ reply: vanishing, lockWait: { timeoutSeconds: 0.05, intervalSeconds: 0.01 } });
+  try {
+    const error = await withLock(waiting.session.env, async () => {}).catch((e: unknown) => e);
+    assert.match((error as Error).message, 'Timed out after 0.05s', 'waited: no details is not a lock taken by hand');
+    assert.not.match((error as Error).message, 'taken by hand');
+  } finally {
+    waiting.cleanup();
+  }
+});
+
 test('without --lock-wait a deploy lock in place fails at the first try', async () => {
   const f = fixture({ reply: heldLock('Automatic deploy lock', 1) });
   try {
