@@ -4,11 +4,17 @@
 // itself is the same line an exec channel would have run, `timeout -k …` watchdog included.
 //
 // Framing. For each command the client picks a fresh random marker M and writes
-//   M \n <command line> \n M \n
+//   M[ flags] \n <command line> \n M \n
 // The driver reads lines up to the second M (an EOF halfway runs nothing), runs the line in a
 // subshell with stdin from /dev/null (the channel's stdin carries the frames), then writes
 // `M <exit status>\n` to stdout and `M\n` to stderr. M is 32 random hex digits, so it is nowhere in
 // a command's own output; what comes before it on each stream is that command's stdout and stderr.
+//
+// Batches. Commands that always run one after another (pull, then check the image) can be written
+// together, saving a round trip per command after the first. Flags on the first line say how:
+// `c` — a non-zero exit of this command stops the rest of its batch; `+` — this frame continues the
+// batch before it, and is skipped (answered `M -`) once a `c` command of that batch has failed. A
+// frame without `+` starts afresh, so a failed batch never holds back the next command.
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
@@ -20,7 +26,9 @@ export const SHELL_READY = 'sextant-shell-ready';
 // subshell keeps a syntax error (fatal to a non-interactive sh in `eval`) from ending the driver.
 const DRIVER = [
   `printf "%s\\n" ${SHELL_READY}`,
-  'while IFS= read -r m; do',
+  's=0',
+  'while IFS= read -r h; do',
+  '  m=${h%% *}',
   '  c=',
   '  while :; do',
   '    IFS= read -r l || exit 0',
@@ -28,9 +36,15 @@ const DRIVER = [
   '    c="$c$l',
   '"',
   '  done',
-  '  (eval "$c") </dev/null',
-  '  r=$?',
-  '  printf "%s %s\\n" "$m" "$r"',
+  '  case "$h" in *" +"*) ;; *) s=0 ;; esac',
+  '  if [ "$s" = 1 ]; then',
+  '    printf "%s -\\n" "$m"',
+  '  else',
+  '    (eval "$c") </dev/null',
+  '    r=$?',
+  '    case "$h" in *" "*c*) [ "$r" = 0 ] || s=1 ;; esac',
+  '    printf "%s %s\\n" "$m" "$r"',
+  '  fi',
   '  printf "%s\\n" "$m" >&2',
   'done',
 ].join('\n');
@@ -44,8 +58,16 @@ export function newMarker(): string {
   return `sx${randomBytes(16).toString('hex')}`;
 }
 
-export function frame(marker: string, line: string): string {
-  return `${marker}\n${line}\n${marker}\n`;
+export interface FrameFlags {
+  // A non-zero exit stops the rest of the batch.
+  stopsBatch?: boolean;
+  // Continues the batch written before it (skipped once that batch was stopped).
+  continuesBatch?: boolean;
+}
+
+export function frame(marker: string, line: string, flags: FrameFlags = {}): string {
+  const letters = `${flags.continuesBatch ? '+' : ''}${flags.stopsBatch ? 'c' : ''}`;
+  return `${marker}${letters ? ` ${letters}` : ''}\n${line}\n${marker}\n`;
 }
 
 // How much of the end of `text` could be the start of `marker` (held back until more arrives).
@@ -56,13 +78,14 @@ function heldBack(text: string, marker: string): number {
 
 /**
  * One stream (stdout or stderr) of one framed command: passes on the command's output as it comes,
- * and sees the end marker (on stdout followed by ` <exit status>\n`).
+ * and sees the end marker (on stdout followed by ` <exit status>\n`, or ` -\n` for a skipped frame).
  */
 export class FramedStream {
   private buffer = '';
   private text = '';
   done = false;
   exitCode: number | undefined;
+  skipped = false;
 
   constructor(
     private readonly marker: string,
@@ -74,27 +97,28 @@ export class FramedStream {
     return this.text;
   }
 
-  push(chunk: string): void {
-    if (this.done) return;
+  /** Takes a chunk; returns what came after this command's end (the next frame's output). */
+  push(chunk: string): string {
+    if (this.done) return chunk;
     this.buffer += chunk;
     const at = this.buffer.indexOf(this.marker);
     if (at < 0) {
       this.pass(this.buffer.length - heldBack(this.buffer, this.marker));
-      return;
+      return '';
     }
     const rest = this.buffer.slice(at + this.marker.length);
     const newline = rest.indexOf('\n');
-    if (newline < 0) {
-      this.pass(at);
-      return;
-    }
     this.pass(at);
+    if (newline < 0) return '';
     if (this.withStatus) {
-      const status = /^ (\d+)$/.exec(rest.slice(0, newline));
-      this.exitCode = status ? Number(status[1]) : undefined;
+      const status = rest.slice(0, newline);
+      const code = /^ (\d+)$/.exec(status);
+      this.exitCode = code ? Number(code[1]) : undefined;
+      this.skipped = status === ' -';
     }
     this.buffer = '';
     this.done = true;
+    return rest.slice(newline + 1);
   }
 
   private pass(length: number): void {
@@ -106,16 +130,33 @@ export class FramedStream {
   }
 }
 
-interface Running {
+/** One command of a batch: its line, whether its failure stops the rest, where its output goes. */
+export interface BatchCommand {
+  line: string;
+  stopsBatch: boolean;
+  onOutput: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+// What a frame of a batch came back as: its result, or skipped (an earlier command stopped it).
+export type FrameResult = ExecResult | 'skipped';
+
+interface Queued {
   stdout: FramedStream;
   stderr: FramedStream;
-  resolve: (result: ExecResult) => void;
+  // Output is passed on only once every frame before this one has ended, so a caller sees one
+  // command's output after another, as it would running them one at a time.
+  held: Array<['stdout' | 'stderr', string]>;
+  head: boolean;
+  onOutput: BatchCommand['onOutput'];
+  resolve: (result: FrameResult) => void;
   reject: (error: Error) => void;
 }
 
-/** A driver on its own channel; runs one command at a time. */
+/** A driver on its own channel; runs its frames one after another. */
 export class RemoteShell {
-  private running: Running | undefined;
+  private queue: Queued[] = [];
+  // Per stream, how many frames at the front of the queue that stream has finished.
+  private finished = { stdout: 0, stderr: 0 };
   private closed = false;
   private readonly out = new StringDecoder('utf8');
   private readonly err = new StringDecoder('utf8');
@@ -128,15 +169,15 @@ export class RemoteShell {
     channel.stderr.on('data', (data: Buffer) => this.received('stderr', this.err.write(data)));
     channel.on('close', () => {
       this.closed = true;
-      const running = this.running;
-      this.running = undefined;
-      running?.reject(new Error('connection lost before the command finished'));
+      const queued = this.queue;
+      this.queue = [];
+      for (const q of queued) q.reject(new Error('connection lost before the command finished'));
       this.onClose(this);
     });
   }
 
   get busy(): boolean {
-    return this.running !== undefined || this.closed;
+    return this.queue.length > 0 || this.closed;
   }
 
   /**
@@ -163,31 +204,74 @@ export class RemoteShell {
   }
 
   run(line: string, onOutput: (stream: 'stdout' | 'stderr', text: string) => void): Promise<ExecResult> {
-    if (this.busy) return Promise.reject(new Error('remote shell busy'));
-    const marker = newMarker();
-    return new Promise<ExecResult>((resolve, reject) => {
-      this.running = {
-        stdout: new FramedStream(marker, true, (text) => onOutput('stdout', text)),
-        stderr: new FramedStream(marker, false, (text) => onOutput('stderr', text)),
-        resolve,
-        reject,
-      };
-      this.channel.write(frame(marker, line));
+    const [result] = this.runBatch([{ line, stopsBatch: false, onOutput }]);
+    // A batch of one is never skipped.
+    return (result as Promise<FrameResult>).then((r) => r as ExecResult);
+  }
+
+  /**
+   * Writes the commands as one batch, all at once; one promise per command, settled in order.
+   * After a command with `stopsBatch` fails, the ones after it are answered 'skipped'.
+   */
+  runBatch(commands: BatchCommand[]): Promise<FrameResult>[] {
+    if (this.busy) return commands.map(() => Promise.reject(new Error('remote shell busy')));
+    let text = '';
+    const promises = commands.map((command, index) => {
+      const marker = newMarker();
+      text += frame(marker, command.line, { stopsBatch: command.stopsBatch, continuesBatch: index > 0 });
+      return new Promise<FrameResult>((resolve, reject) => {
+        const queued: Queued = {
+          held: [],
+          head: index === 0,
+          onOutput: command.onOutput,
+          resolve,
+          reject,
+          stdout: new FramedStream(marker, true, (out) => this.pass(queued, 'stdout', out)),
+          stderr: new FramedStream(marker, false, (out) => this.pass(queued, 'stderr', out)),
+        };
+        this.queue.push(queued);
+      });
     });
+    this.channel.write(text);
+    return promises;
   }
 
   close(): void {
     this.channel.close();
   }
 
+  private pass(queued: Queued, stream: 'stdout' | 'stderr', text: string): void {
+    if (queued.head) queued.onOutput(stream, text);
+    else queued.held.push([stream, text]);
+  }
+
   private received(stream: 'stdout' | 'stderr', text: string): void {
-    const running = this.running;
-    if (!running) return;
-    running[stream].push(text);
-    if (!running.stdout.done || !running.stderr.done) return;
-    this.running = undefined;
-    const { exitCode } = running.stdout;
-    if (exitCode === undefined) running.reject(new Error('remote shell answered without an exit status'));
-    else running.resolve({ exitCode, stdout: running.stdout.output, stderr: running.stderr.output });
+    let rest = text;
+    while (rest) {
+      const queued = this.queue[this.finished[stream]];
+      if (!queued) return;
+      rest = queued[stream].push(rest);
+      if (queued[stream].done) this.finished[stream]++;
+    }
+    this.settleFinished();
+  }
+
+  // Frames that both streams have finished are answered, front first; the next becomes the head.
+  private settleFinished(): void {
+    while (this.finished.stdout > 0 && this.finished.stderr > 0) {
+      const queued = this.queue.shift() as Queued;
+      this.finished.stdout--;
+      this.finished.stderr--;
+      const next = this.queue[0];
+      if (next && !next.head) {
+        next.head = true;
+        for (const [stream, text] of next.held) next.onOutput(stream, text);
+        next.held = [];
+      }
+      const { exitCode, skipped } = queued.stdout;
+      if (skipped) queued.resolve('skipped');
+      else if (exitCode === undefined) queued.reject(new Error('remote shell answered without an exit status'));
+      else queued.resolve({ exitCode, stdout: queued.stdout.output, stderr: queued.stderr.output });
+    }
   }
 }

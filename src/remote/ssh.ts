@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { argv, quoted, type Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
-import { driverCommand, RemoteShell } from './remote-shell.ts';
+import { driverCommand, RemoteShell, type FrameResult } from './remote-shell.ts';
 import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
-import type { CommandObserver, ExecOptions, ExecResult, Transport } from './transport.ts';
+import type { CommandObserver, ExecOptions, ExecResult, SequencedCommand, Transport } from './transport.ts';
 import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, LOCAL_GRACE_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
 
 // SSH settings as Kamal's `ssh:` and `sshkit:` sections describe them.
@@ -372,31 +372,128 @@ class SshTransport implements Transport {
   ) {}
 
   async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
-    const line = render(command);
-    const display = renderForDisplay(command);
+    const { line, display, kind, seconds } = this.prepare(command);
     const id = this.observer?.start(this.host, display) ?? 0;
     let result: ExecResult;
     try {
-      const kind = deadlineKind(command, line, 'remote');
-      const seconds = deadlineSeconds(kind, this.pool.deadlines);
       const started = Date.now();
-      result = await this.run(seconds > 0 ? render(underTimeout(command, seconds)) : line, seconds, display, kind, (stream, text) => {
-        options.onOutput?.(stream, text);
-        this.observer?.output(id, this.host, stream, text);
-      });
-      // `timeout` answers 124 when it had to TERM the command, 137 when it had to KILL it.
-      if (seconds > 0 && (result.exitCode === 124 || result.exitCode === 137) && Date.now() - started >= seconds * 1000 - 50) {
-        throw new StepTimedOut(this.host, display, kind, seconds);
-      }
+      result = await this.run(line, seconds, display, kind, this.outputTo(id, options));
+      this.checkTimedOut(result, seconds, started, display, kind);
     } catch (error) {
       this.observer?.end(id, this.host, -1);
       throw error;
     }
+    return this.finished(id, display, result, options);
+  }
+
+  // All frames of one batch on one remote shell: each runs on the server as soon as the one before
+  // it has ended, without waiting for its answer to travel back here. Events, deadlines and
+  // failures are each command's own, in order, as with `exec`; a checked failure stops the batch
+  // on the server too. Without an idle shell, or with a command that has no deadline, they go one
+  // at a time.
+  async execSequence(commands: SequencedCommand[]): Promise<ExecResult[]> {
+    const prepared = commands.map((c) => ({ ...c, ...this.prepare(c.command) }));
+    const client = await this.pool.client(this.host);
+    const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
+    if (!shell) {
+      const results: ExecResult[] = [];
+      for (const { command, ...options } of commands) results.push(await this.exec(command, options));
+      return results;
+    }
+    // Output of a command that has not started here yet (the one before it is still being
+    // answered) waits for its start event.
+    const ids: Array<number | undefined> = prepared.map(() => undefined);
+    const held: Array<Array<['stdout' | 'stderr', string]>> = prepared.map(() => []);
+    const frames = shell.runBatch(
+      prepared.map((c, index) => ({
+        line: c.line,
+        stopsBatch: c.check !== false,
+        onOutput: (stream, text) => {
+          const id = ids[index];
+          if (id === undefined) held[index]?.push([stream, text]);
+          else this.outputTo(id, c)(stream, text);
+        },
+      })),
+    );
+    for (const f of frames) f.catch(() => {});
+    void Promise.allSettled(frames).then(() => giveBack(client, shell));
+    const results: ExecResult[] = [];
+    for (const [index, c] of prepared.entries()) {
+      const id = this.observer?.start(this.host, c.display) ?? 0;
+      ids[index] = id;
+      for (const [stream, text] of held[index] ?? []) this.outputTo(id, c)(stream, text);
+      let result: ExecResult;
+      try {
+        const started = Date.now();
+        const answer = await this.answered(frames[index] as Promise<FrameResult>, c.seconds, c.display, c.kind, client, shell);
+        if (answer === 'skipped') throw new RemoteError(`[${this.host}] ${c.display} was skipped by the remote shell`, 'transient', this.host);
+        result = answer;
+        this.checkTimedOut(result, c.seconds, started, c.display, c.kind);
+      } catch (error) {
+        this.observer?.end(id, this.host, -1);
+        throw error;
+      }
+      results.push(this.finished(id, c.display, result, c));
+    }
+    return results;
+  }
+
+  private prepare(command: Command) {
+    const line = render(command);
+    const kind = deadlineKind(command, line, 'remote');
+    const seconds = deadlineSeconds(kind, this.pool.deadlines);
+    return { line: seconds > 0 ? render(underTimeout(command, seconds)) : line, display: renderForDisplay(command), kind, seconds };
+  }
+
+  private outputTo(id: number, options: ExecOptions) {
+    return (stream: 'stdout' | 'stderr', text: string) => {
+      options.onOutput?.(stream, text);
+      this.observer?.output(id, this.host, stream, text);
+    };
+  }
+
+  // `timeout` answers 124 when it had to TERM the command, 137 when it had to KILL it.
+  private checkTimedOut(result: ExecResult, seconds: number, started: number, display: string, kind: ReturnType<typeof deadlineKind>): void {
+    if (seconds > 0 && (result.exitCode === 124 || result.exitCode === 137) && Date.now() - started >= seconds * 1000 - 50) {
+      throw new StepTimedOut(this.host, display, kind, seconds);
+    }
+  }
+
+  private finished(id: number, display: string, result: ExecResult, options: ExecOptions): ExecResult {
     this.observer?.end(id, this.host, result.exitCode);
     if (result.exitCode !== 0 && options.check !== false) {
       throw new CommandFailed(this.host, display, result.exitCode, result.stdout, result.stderr, classifyCommandFailure(result.stderr, result.stdout));
     }
     return result;
+  }
+
+  // One frame's answer under the same client-side watchdog as a single command.
+  private answered(
+    frame: Promise<FrameResult>,
+    seconds: number,
+    display: string,
+    kind: ReturnType<typeof deadlineKind>,
+    client: Client,
+    shell: RemoteShell,
+  ): Promise<FrameResult> {
+    return new Promise((resolve, reject) => {
+      const watchdog = setTimeout(() => {
+        reject(new StepTimedOut(this.host, display, kind, seconds));
+        this.pool.forget(this.host, client);
+        shell.close();
+      }, (seconds + LOCAL_GRACE_SECONDS) * 1000);
+      watchdog.unref();
+      frame.then(
+        (answer) => {
+          clearTimeout(watchdog);
+          resolve(answer);
+        },
+        (error: Error) => {
+          clearTimeout(watchdog);
+          reject(this.connectionFailure(error, client));
+        },
+      );
+    });
   }
 
   // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets

@@ -14,9 +14,19 @@ export interface ExecResult {
   stderr: string;
 }
 
+// One command of a sequence (see `Transport.execSequence`).
+export interface SequencedCommand extends ExecOptions {
+  command: Command;
+}
+
 export interface Transport {
   readonly host: string;
   exec(command: Command, options?: ExecOptions): Promise<ExecResult>;
+  // Runs the commands one after another, each only once the one before it has ended, exactly as
+  // `exec` one at a time would (the same events, the same CommandFailed from the first failure
+  // that is checked, nothing after it run), but may send them all at once. Optional: callers go
+  // through `inSequence` (sequence.ts), which falls back to `exec`.
+  execSequence?(commands: SequencedCommand[]): Promise<ExecResult[]>;
   // Writes a file on the host with the given mode (Kamal uploads env files with 0600).
   upload(remotePath: string, content: string, mode: number): Promise<void>;
   // Creates `<remoteParent>/<name>` and writes each file into it, all with `mode`, as a recursive

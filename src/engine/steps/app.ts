@@ -8,6 +8,7 @@ import { proxyList, proxyTargetOf } from '../../commands/proxy.ts';
 import { envFor, rolesOn, type RoleConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
+import { inSequence } from '../../remote/sequence.ts';
 import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
 import type { StepEnv } from '../context.ts';
 import { overlapping } from './overlap.ts';
@@ -199,10 +200,11 @@ async function pollUntilReady(env: StepEnv, host: string, role: RoleConfig, vers
 
 async function stopOldVersion(env: StepEnv, host: string, role: RoleConfig, version: string, oldVersion?: string): Promise<void> {
   if (!oldVersion) return;
-  const t = env.transport(host);
-  await t.exec(app.appStop(env.config, role, oldVersion), { check: false });
-  if (role.assets) await t.exec(cleanUpAssets(env.config, role, version));
-  if (env.config.errorPagesPath) await t.exec(cleanUpErrorPages(env.config, version));
+  await inSequence(env.transport(host), [
+    { command: app.appStop(env.config, role, oldVersion), check: false },
+    ...(role.assets ? [{ command: cleanUpAssets(env.config, role, version) }] : []),
+    ...(env.config.errorPagesPath ? [{ command: cleanUpErrorPages(env.config, version) }] : []),
+  ]);
 }
 
 // The new version failed: keep what it printed for the operator, stop it, and make sure the

@@ -9,6 +9,7 @@ import { dockerInstalled, ensureRunDirectory, installDocker, superuser } from '.
 import { compareGemVersions, isGemVersion, proxyRunFor } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { CommandFailed, RemoteError } from '../../remote/failures.ts';
+import { inSequence } from '../../remote/sequence.ts';
 import { openReverseTunnel } from '../../remote/tunnel.ts';
 import { sshSettings } from '../session.ts';
 import type { StepEnv } from '../context.ts';
@@ -62,9 +63,11 @@ async function pullImageOn(env: StepEnv, host: string): Promise<void> {
   try {
     await overlapping(t, async (later) => {
       await later(auditLine(env, `Pulled image with version ${env.version}`));
-      await t.exec(removeImage(env.config, env.version), { check: false });
-      await t.exec(pullImage(env.config, env.version));
-      await t.exec(validateImage(env.config, env.version));
+      await inSequence(t, [
+        { command: removeImage(env.config, env.version), check: false },
+        { command: pullImage(env.config, env.version) },
+        { command: validateImage(env.config, env.version) },
+      ]);
     });
   } finally {
     if (seed?.host === host) seed.settle();
@@ -160,8 +163,7 @@ export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
   if (version && olderVersion(version, MINIMUM_PROXY_VERSION)) {
     throw new UserError(`kamal-proxy version ${version} is too old, run \`sextant proxy reboot\` in order to update to at least ${MINIMUM_PROXY_VERSION}`);
   }
-  await t.exec(ensureAppsConfigDirectory());
-  await t.exec(startOrRunProxy(proxyRunFor(env.config, host)));
+  await inSequence(t, [{ command: ensureAppsConfigDirectory() }, { command: startOrRunProxy(proxyRunFor(env.config, host)) }]);
 }
 
 
@@ -179,7 +181,7 @@ export async function prune(env: StepEnv, host: string): Promise<void> {
     await later(auditLine(env, 'Pruned containers'));
     await t.exec(pruneContainers(env.config));
     await later(auditLine(env, 'Pruned images'));
-    for (const command of pruneImages(env.config)) await t.exec(command);
+    await inSequence(t, pruneImages(env.config).map((command) => ({ command })));
   });
 }
 

@@ -62,6 +62,20 @@ test('framing: each command gets its own marker; a frame is marker, line, marker
   assert.match(a, /^sx[0-9a-f]{32}$/);
   assert.is.not(a, newMarker());
   assert.is(frame(a, 'echo hi'), `${a}\necho hi\n${a}\n`);
+  assert.is(frame(a, 'echo hi', { stopsBatch: true }), `${a} c\necho hi\n${a}\n`);
+  assert.is(frame(a, 'echo hi', { stopsBatch: true, continuesBatch: true }), `${a} +c\necho hi\n${a}\n`);
+  assert.is(frame(a, 'echo hi', { continuesBatch: true }), `${a} +\necho hi\n${a}\n`);
+});
+
+test('framing: a skipped frame ends with " -"; what follows the end is handed back for the next frame', () => {
+  const { stream } = feed([`${M} -\nnext frame's output`]);
+  assert.ok(stream.done);
+  assert.ok(stream.skipped);
+  assert.is(stream.exitCode, undefined);
+  const two = new FramedStream(M, true, () => {});
+  assert.is(two.push(`a${M} 0\nb`), 'b');
+  assert.is(two.output, 'a');
+  assert.is(two.push('more'), 'more', 'a finished stream takes nothing more');
 });
 
 // ---- the driver in a real sh ----------------------------------------------------------------------
@@ -150,6 +164,86 @@ test('driver: a frame cut short by the end of input runs nothing; the shell clos
   } catch (error) {
     assert.match(String(error), /busy/);
   }
+});
+
+test('driver: a batch runs in order, each command with its own output and status, passed on one after another', async () => {
+  const { shell, child } = await startShell();
+  try {
+    const seen: string[] = [];
+    const at = (n: number) => (stream: 'stdout' | 'stderr', text: string) => seen.push(`${n}${stream[3]}:${text}`);
+    const frames = shell.runBatch([
+      { line: 'echo one; echo uno >&2; exit 1', stopsBatch: false, onOutput: at(1) },
+      { line: 'printf two; printf dos >&2', stopsBatch: true, onOutput: at(2) },
+      { line: 'echo three', stopsBatch: true, onOutput: at(3) },
+    ]);
+    assert.ok(shell.busy);
+    const results = await Promise.all(frames);
+    assert.equal(results, [
+      { exitCode: 1, stdout: 'one\n', stderr: 'uno\n' },
+      { exitCode: 0, stdout: 'two', stderr: 'dos' },
+      { exitCode: 0, stdout: 'three\n', stderr: '' },
+    ]);
+    const firstOf = (n: number) => seen.findIndex((s) => s.startsWith(String(n)));
+    const lastOf = (n: number) => seen.length - 1 - [...seen].reverse().findIndex((s) => s.startsWith(String(n)));
+    assert.ok(lastOf(1) < firstOf(2) && lastOf(2) < firstOf(3), `in order: ${seen.join(' | ')}`);
+    assert.not.ok(shell.busy);
+  } finally {
+    child.kill();
+  }
+});
+
+test('driver: a failed command that stops its batch skips the rest of it, and only of it', async () => {
+  const { shell, child } = await startShell();
+  try {
+    const dir = `/tmp/sextant-batch-${process.pid}`;
+    const frames = shell.runBatch([
+      { line: `rm -rf ${dir}; false`, stopsBatch: true, onOutput: () => {} },
+      { line: `mkdir ${dir}`, stopsBatch: false, onOutput: () => {} },
+      { line: `mkdir ${dir}/x`, stopsBatch: true, onOutput: () => {} },
+    ]);
+    const results = await Promise.all(frames);
+    assert.is((results[0] as { exitCode: number }).exitCode, 1);
+    assert.equal(results.slice(1), ['skipped', 'skipped']);
+    const next = await shell.run(`test -e ${dir} && echo ran || echo skipped-for-real`, () => {});
+    assert.is(next.stdout, 'skipped-for-real\n', 'the skipped commands did not run; the next batch does');
+    const [after] = await Promise.all(shell.runBatch([{ line: 'echo fresh', stopsBatch: true, onOutput: () => {} }]));
+    assert.equal(after, { exitCode: 0, stdout: 'fresh\n', stderr: '' });
+  } finally {
+    child.kill();
+  }
+});
+
+test('driver: a command that only continues the batch still runs after an unchecked failure', async () => {
+  const { shell, child } = await startShell();
+  try {
+    const results = await Promise.all(
+      shell.runBatch([
+        { line: 'exit 3', stopsBatch: false, onOutput: () => {} },
+        { line: 'echo after', stopsBatch: true, onOutput: () => {} },
+      ]),
+    );
+    assert.equal(results, [
+      { exitCode: 3, stdout: '', stderr: '' },
+      { exitCode: 0, stdout: 'after\n', stderr: '' },
+    ]);
+  } finally {
+    child.kill();
+  }
+});
+
+test('driver: every frame of a batch in flight fails when the channel closes', async () => {
+  const { shell, child } = await startShell();
+  const frames = shell.runBatch([
+    { line: 'sleep 1', stopsBatch: true, onOutput: () => {} },
+    { line: 'true', stopsBatch: true, onOutput: () => {} },
+  ]);
+  child.kill();
+  const settled = await Promise.allSettled(frames);
+  assert.equal(
+    settled.map((s) => s.status),
+    ['rejected', 'rejected'],
+  );
+  assert.match(String((settled[1] as PromiseRejectedResult).reason), /connection lost/);
 });
 
 test('driver: a channel that closes before the ready line (no sh there) gives no shell', async () => {
