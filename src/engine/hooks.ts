@@ -14,12 +14,15 @@ export interface HookRequest {
   runtime?: number;
 }
 
+/** Whether `runHook` would run this hook: hooks not skipped and its file there. */
+export function hookWillRun(env: Pick<StepEnv, 'skipHooks' | 'config'>, name: string): boolean {
+  return !env.skipHooks && existsSync(resolve(env.config.cwd, hookFile(env.config, name)));
+}
+
 // Runs `<hooks_path>/<name>` locally if it exists, with the KAMAL_* environment (a dry run's local
 // runner only records it). Output is redacted before anyone sees it.
 export async function runHook(env: StepEnv, request: HookRequest): Promise<void> {
-  if (env.skipHooks) return;
-  const file = hookFile(env.config, request.name);
-  if (!existsSync(resolve(env.config.cwd, file))) return;
+  if (!hookWillRun(env, request.name)) return;
   const command = hookCommand(env.config, request.name);
   env.bus.emit('hook', { name: request.name, hosts: request.hosts, at: Date.now() });
   const variables = hookEnvironment({

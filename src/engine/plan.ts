@@ -106,3 +106,14 @@ export function groupsThatOpenTheBarrier(config: Config, selection: Selection): 
 function unique(items: string[]): string[] {
   return [...new Set(items)];
 }
+
+/**
+ * The hosts a run may connect to before its first host stage: every host one of its stages goes
+ * to, so that the SSH handshakes overlap the start-up and the build. None when the pre-connect
+ * hook is to run, since that hook comes before any connection (it may set up the very route).
+ */
+export function hostsToConnectEarly(plan: Pick<DeployPlan, 'stages' | 'stageHosts'>, preConnectHookRuns: boolean): string[] {
+  if (preConnectHookRuns) return [];
+  const stageHosts: Partial<Record<Stage, string[]>> = plan.stageHosts;
+  return unique(plan.stages.flatMap((stage) => stageHosts[stage] ?? []));
+}

@@ -41,6 +41,10 @@ export interface Session {
   bus: EngineBus;
   runId: string;
   store?: RunStore;
+  // Starts the connections to these hosts now, ahead of the commands that will use them (no-op
+  // for a dry run and for given transports). A connection that fails is opened again by its first
+  // command, which then reports the failure as usual.
+  connectEarly(hosts: string[]): void;
   close(): Promise<void>;
 }
 
@@ -92,6 +96,7 @@ export function openSession(request: SessionRequest): Session {
   let transport: (host: string) => Transport;
   let local: LocalRunner;
   let close = async () => {};
+  let connectEarly = (_hosts: string[]) => {};
   if (request.dryRun) {
     const servers = new SimulatedServers(request.existingContainers, request.onDryRunLine);
     const recorders = new Map<string, RecordingTransport>();
@@ -109,6 +114,7 @@ export function openSession(request: SessionRequest): Session {
     transport = (host) => transports.get(host) ?? transports.set(host, pool.transport(host)).get(host)!;
     local = new LocalTransport({ cwd: request.cwd, env: request.env, observer, deadlines: config.sextant.deadlines });
     close = () => pool.closeAll();
+    connectEarly = (hosts) => pool.warm(hosts);
   }
 
   const store = request.dryRun ? undefined : new RunStore(join(request.cwd, config.runDirectory, 'runs'), runId, (text) => secrets.redact(text));
@@ -141,5 +147,5 @@ export function openSession(request: SessionRequest): Session {
     sleep: request.dryRun ? async () => {} : (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
   };
-  return { env, bus, runId, store, close };
+  return { env, bus, runId, store, close, connectEarly };
 }

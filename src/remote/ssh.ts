@@ -145,6 +145,11 @@ export class SshPool {
     return connection;
   }
 
+  /** Opens these hosts' connections now; a failure is left for the first command to meet again. */
+  warm(hosts: string[]): void {
+    for (const host of hosts) this.client(host).catch(() => {});
+  }
+
   // A connection that broke is dropped so the next try opens a new one. Given the client that
   // broke, a newer connection of the same host is left alone.
   forget(host: string, broken?: Client): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { rolesOn } from '../../config/index.ts';
-import { deployPlan, type DeployCommand } from '../../engine/plan.ts';
+import { deployPlan, hostsToConnectEarly, type DeployCommand } from '../../engine/plan.ts';
+import { hookWillRun } from '../../engine/hooks.ts';
 import { connectInspector, inspectorUrl } from '../../engine/inspector.ts';
 import { runRecorded } from '../../engine/recorded-run.ts';
 import type { RunRequest } from '../../engine/run-record.ts';
@@ -51,6 +52,7 @@ export async function runDeploymentCommand(
         skipPush: Boolean(options.skipPush),
         lockInherited: env.lockInherited,
       });
+      session.connectEarly(hostsToConnectEarly(plan, hookWillRun(env, 'pre-connect')));
       const request = runRequest(name, globalOptions(command), options, version);
       const inspector = inspectAt
         ? await connectInspector(inspectAt, {

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig, selectHosts } from '../../../src/config/index.ts';
-import { groupsThatOpenTheBarrier, stagesFor } from '../../../src/engine/plan.ts';
+import { deployPlan, groupsThatOpenTheBarrier, hostsToConnectEarly, stagesFor } from '../../../src/engine/plan.ts';
 import { tempProject } from '../config/temp-project.ts';
 
 function groups(servers: string, boot: string, select: { roles?: string[] } = {}) {
@@ -55,6 +55,36 @@ test('the stages each command runs', () => {
     stages('setup', true, true),
     'preConnect bootstrap dockerSetup pull preDeploy network proxy accessories stopStale assets boot tagLatest prune postDeploy',
   );
+});
+
+function planFor(servers: string, accessories: string, command: 'deploy' | 'rollback', select: { hosts?: string[] } = {}) {
+  const project = tempProject({
+    'config/deploy.yml': `service: app\nimage: app\nregistry:\n  username: u\n  password: p\nbuilder:\n  arch: amd64\nservers:\n${servers}\n${accessories}`,
+  });
+  try {
+    const config = loadConfig({ cwd: project.dir, env: {} });
+    return deployPlan(config, selectHosts(config, select), { runId: 'r', command, version: 'v1', skipPush: false, lockInherited: false });
+  } finally {
+    project.cleanup();
+  }
+}
+
+test('connections opened early: exactly the hosts that a stage of the run goes to', () => {
+  const servers = '  web:\n    hosts: [10.0.0.1, 10.0.0.2]\n  workers:\n    hosts: [10.0.0.3]\n    proxy: false';
+  const accessory = 'accessories:\n  redis:\n    image: redis\n    host: 10.0.0.9\n';
+  for (const command of ['deploy', 'rollback'] as const) {
+    const plan = planFor(servers, accessory, command);
+    const visited = new Set(plan.stages.flatMap((stage) => (plan.stageHosts as Record<string, string[]>)[stage] ?? []));
+    assert.equal(new Set(hostsToConnectEarly(plan, false)), visited, command);
+    // The accessory's host takes part in Kamal's deploy only through the stages for every host.
+    assert.is(visited.has('10.0.0.9'), plan.stages.some((s) => s === 'prepare' || s === 'network' || s === 'prune'));
+  }
+  assert.equal(hostsToConnectEarly(planFor(servers, accessory, 'deploy', { hosts: ['10.0.0.2'] }), false), ['10.0.0.2']);
+});
+
+test('connections opened early: none when the pre-connect hook is to run first', () => {
+  const servers = '  web:\n    hosts: [10.0.0.1, 10.0.0.2]';
+  assert.equal(hostsToConnectEarly(planFor(servers, '', 'deploy'), true), []);
 });
 
 test.run();

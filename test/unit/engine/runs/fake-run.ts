@@ -35,7 +35,7 @@ export function fakeSession(runsDir: string, runId: string, config: object = fak
     lockMessage: runLockMessage(runId),
     secrets: { names: () => ['KAMAL_REGISTRY_PASSWORD'], redact },
   } as unknown as StepEnv;
-  return { env, bus, runId, store, close: async () => {} };
+  return { env, bus, runId, store, close: async () => {}, connectEarly: () => {} };
 }
 
 // Step handlers that record each call as "host stage", "host role step", "hook name", "build",
