@@ -4,7 +4,8 @@
 // (It can only be set before V8 starts: `node bin/sextant.js` runs without it.)
 // In a checkout (src/ beside bin/) the CLI runs from the TypeScript sources through tsx: an edit is
 // live at once, and a dist/ left over from an earlier build is never run. The npm package ships no
-// src/, only dist/ (compiled by `npm run build`, which `npm pack` runs), and needs no tsx.
+// src/, only dist/ (compiled by `npm run build`, which `npm pack` runs), and needs no tsx; it runs
+// dist/sextant.mjs, the whole CLI bundled into one file, which starts faster than the module tree.
 import { existsSync } from 'node:fs';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
@@ -13,5 +14,6 @@ if (existsSync(source)) {
   register();
   await import(source.href);
 } else {
-  await import('../dist/src/cli/main.js');
+  const bundle = new URL('../dist/sextant.mjs', import.meta.url);
+  await import(existsSync(bundle) ? bundle.href : '../dist/src/cli/main.js');
 }

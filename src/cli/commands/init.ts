@@ -5,7 +5,10 @@ import type { Command } from 'commander';
 import { deployJsonSchema } from '../../config/index.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
-const templates = new URL('../templates/', import.meta.url).pathname;
+// Beside this module in src/ or dist/src/; from dist/sextant.mjs (the bundle), in dist/src/.
+const templates = ['../templates/', './src/cli/templates/']
+  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+  .find((path) => existsSync(path)) as string;
 
 // Same files and messages as `kamal init`, plus the JSON Schema the stub's first line points to.
 export function initProject(cwd: string, say: (line: string) => void): void {
@@ -42,9 +45,10 @@ export function initProject(cwd: string, say: (line: string) => void): void {
   }
 }
 
-// This installation's entry point: bin/sextant.js beside src/ (a checkout) or beside dist/ (the package).
+// This installation's entry point: bin/sextant.js beside src/ (a checkout) or beside dist/ (the
+// package, running dist/src/ or the bundle dist/sextant.mjs).
 function entryPoint(): string {
-  const candidates = ['../../../bin/sextant.js', '../../../../bin/sextant.js'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+  const candidates = ['../../../bin/sextant.js', '../../../../bin/sextant.js', '../bin/sextant.js'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
   return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
 }
 

@@ -33,6 +33,7 @@ test('npm pack builds the package: bin/sextant.js and compiled dist/ only, no Ty
   const outsideDist = paths.filter((p) => !p.startsWith('dist/')).sort();
   assert.equal(outsideDist, ['README.md', 'bin/sextant.js', 'package.json']);
   assert.ok(paths.includes('dist/src/cli/main.js'), 'the compiled entry point is packed');
+  assert.ok(paths.includes('dist/sextant.mjs'), 'the bundle that bin/sextant.js runs is packed');
   assert.ok(paths.includes('dist/src/cli/templates/deploy.yml'), 'init templates are packed');
   assert.equal(paths.filter((p) => p.endsWith('.ts')), [], 'no TypeScript in the package');
 });

@@ -63,7 +63,7 @@ test('the package ships the launcher and the compiled code only; tsx and typescr
   }
 });
 
-test('the launcher runs src/ through tsx in a checkout, even with a stale dist/; without src/ it runs dist/ and needs no tsx', () => {
+test('the launcher runs src/ through tsx in a checkout, even with a stale dist/; without src/ it runs dist/ (its bundle if there) and needs no tsx', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-launcher-'));
   try {
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
@@ -79,6 +79,8 @@ test('the launcher runs src/ through tsx in a checkout, even with a stale dist/;
     rmSync(join(dir, 'src'), { recursive: true });
     rmSync(join(dir, 'node_modules'));
     assert.is(run(), 'dist');
+    writeFileSync(join(dir, 'dist/sextant.mjs'), "console.log('bundle');\n");
+    assert.is(run(), 'bundle', 'the bundle is preferred when the build made one');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
