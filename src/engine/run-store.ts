@@ -44,10 +44,12 @@ export class RunStore {
   private lastSnapshotAt = 0;
   private logFd: number | undefined;
   private eventsFd: number | undefined;
-  // events.jsonl lines not yet written: they go out with the next log.jsonl line, at the end of
-  // the current turn of the event loop, or on close — one write instead of one per event.
+  // events.jsonl lines not yet written: they go out with the next log.jsonl start line, at the end
+  // of the current turn of the event loop, or on close — one write instead of one per event.
   private pendingEvents = '';
-  private eventsTimer: NodeJS.Immediate | undefined;
+  // log.jsonl lines not yet written (see log()).
+  private pendingLog = '';
+  private pendingTimer: NodeJS.Immediate | undefined;
   private made = false;
 
   constructor(
@@ -89,29 +91,41 @@ export class RunStore {
     this.log({ e: 'segment', n, mode, pid: process.pid, machine: hostname(), at: Date.now(), ...(voided?.length ? { void: voided } : {}) });
   }
 
+  // log.jsonl is what a resume trusts: a step's start is on disk before the step runs (a resume
+  // must know it may have begun), and its end as soon as it has ended (a resume skips it). Machine
+  // states, about half the lines, are only compared by replay: they wait for the next of those
+  // lines or the end of the current turn of the event loop and go out in the same write. The file
+  // is always a prefix of the whole log; a process killed outright may lose its last states, as
+  // if it had been killed a moment earlier.
   log(entry: LogEntry): void {
-    this.ensureDir();
-    this.logFd ??= openSync(join(this.dir, 'log.jsonl'), 'a');
-    // log.jsonl is what a resume trusts, so each line is written before the step it names runs.
-    writeSync(this.logFd, `${JSON.stringify(redactStrings(entry, this.redact))}\n`);
-    this.flushEvents();
+    this.pendingLog += `${JSON.stringify(redactStrings(entry, this.redact))}\n`;
+    if (entry.e === 'state') this.pendingTimer ??= setImmediate(() => this.writePending());
+    else this.writePending();
   }
 
   // The bus's events are for people and viewers (resume and replay read log.jsonl), so they are
   // written in batches; a process killed outright may lose the last turn's worth.
   appendEvent(event: EngineEvent): void {
     this.pendingEvents += `${JSON.stringify(redactStrings(event, this.redact))}\n`;
-    this.eventsTimer ??= setImmediate(() => this.flushEvents());
+    this.pendingTimer ??= setImmediate(() => this.writePending());
   }
 
-  private flushEvents(): void {
-    if (this.eventsTimer) clearImmediate(this.eventsTimer);
-    this.eventsTimer = undefined;
-    if (!this.pendingEvents) return;
-    this.ensureDir();
-    this.eventsFd ??= openSync(join(this.dir, 'events.jsonl'), 'a');
-    writeSync(this.eventsFd, this.pendingEvents);
-    this.pendingEvents = '';
+  // Writes what log.jsonl and events.jsonl have waiting, one write each.
+  private writePending(): void {
+    if (this.pendingTimer) clearImmediate(this.pendingTimer);
+    this.pendingTimer = undefined;
+    if (this.pendingLog) {
+      this.ensureDir();
+      this.logFd ??= openSync(join(this.dir, 'log.jsonl'), 'a');
+      writeSync(this.logFd, this.pendingLog);
+      this.pendingLog = '';
+    }
+    if (this.pendingEvents) {
+      this.ensureDir();
+      this.eventsFd ??= openSync(join(this.dir, 'events.jsonl'), 'a');
+      writeSync(this.eventsFd, this.pendingEvents);
+      this.pendingEvents = '';
+    }
   }
 
   // Taking the whole actor system's snapshot costs time in proportion to its size, so it is taken
@@ -128,7 +142,7 @@ export class RunStore {
   }
 
   flush(): void {
-    this.flushEvents();
+    this.writePending();
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
     if (this.pendingSnapshot === undefined) return;

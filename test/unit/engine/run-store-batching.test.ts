@@ -1,6 +1,7 @@
 // events.jsonl is written in batches (one write per turn of the event loop instead of one per
-// event); log.jsonl, which a resume trusts, is written line by line, and carries the events
-// before it out with it, so events.jsonl is never behind the log.
+// event); log.jsonl, which a resume trusts, has each step's start and end written at once, and
+// they carry the events and machine states before them out with them, so events.jsonl is never
+// behind the log and the log on disk is always a prefix of the whole.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,15 +41,35 @@ test(
 );
 
 test(
-  'a log.jsonl line is written at once and takes the pending events with it',
+  'a step start or end is written at once and takes the pending events and machine states with it',
   withStore((store, dir) => {
     store.appendEvent(event(1));
     store.log({ e: 'state', actor: 'deploy', state: 'pull', at: 2 });
-    assert.equal(lines(join(dir, 'log.jsonl')).length, 1);
+    assert.equal(lines(join(dir, 'log.jsonl')), [], 'a machine state waits');
+    store.log({ e: 'start', key: 'h1:pull@1', step: { kind: 'host', host: 'h1', stage: 'pull', attempt: 1 }, at: 3 });
+    assert.equal(
+      lines(join(dir, 'log.jsonl')).map((l) => (JSON.parse(l) as { e: string }).e),
+      ['state', 'start'],
+      'the start went out at once, after the state before it',
+    );
     assert.equal(lines(join(dir, 'events.jsonl')).length, 1);
+    store.log({ e: 'end', key: 'h1:pull@1', at: 4, ms: 1, ok: true });
+    assert.is(lines(join(dir, 'log.jsonl')).length, 3, 'an end is written at once');
     store.appendEvent(event(3));
     store.flush();
     assert.equal(lines(join(dir, 'events.jsonl')).length, 2, 'flush() writes what is pending');
+    store.close();
+  }),
+);
+
+test(
+  'machine states alone go out at the end of the turn',
+  withStore(async (store, dir) => {
+    store.log({ e: 'state', actor: 'deploy', state: 'pull', at: 1 });
+    store.log({ e: 'state', actor: 'deploy/h1', state: 'pull', at: 2 });
+    assert.equal(lines(join(dir, 'log.jsonl')), []);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.is(lines(join(dir, 'log.jsonl')).length, 2);
     store.close();
   }),
 );
