@@ -158,11 +158,26 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
   }
   await overlapping(t, async (later) => {
     await later(auditLine(env, `Booted app version ${version}`, role.name));
-    await t.exec(app.ensureEnvDirectory(env.config));
-    // After the mkdir, as Kamal: its env (and so a missing env/tags entry) is read for the upload.
-    const hostEnv = envFor(env.config, role.name, host);
-    const secrets = hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const);
-    await t.upload(role.envFilePath, envFileContent(secrets), 0o600);
+    const envDirectory = t.exec(app.ensureEnvDirectory(env.config));
+    // Read after the mkdir is sent, as Kamal reads it (so a missing env/tags entry fails after it).
+    let hostEnv: ReturnType<typeof envFor>;
+    let content: string;
+    try {
+      hostEnv = envFor(env.config, role.name, host);
+      content = envFileContent(hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const));
+    } catch (error) {
+      await envDirectory;
+      throw error;
+    }
+    // The env folder is there from any earlier deploy, so the file goes out with its mkdir rather
+    // than a round trip after it; only if that first write failed (a first deploy: no folder yet)
+    // is it written again once the mkdir has answered. Either way `docker run` reads it after both.
+    const early = t.upload(role.envFilePath, content, 0o600).then(
+      () => true,
+      () => false,
+    );
+    await envDirectory;
+    if (!(await early)) await t.upload(role.envFilePath, content, 0o600);
     await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host }));
   });
 }

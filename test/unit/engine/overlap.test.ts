@@ -34,7 +34,8 @@ class HeldServer implements Transport {
     return result;
   }
   async upload(path: string): Promise<void> {
-    await this.hold(`UPLOAD ${path}`);
+    const result = await this.hold(`UPLOAD ${path}`);
+    if (result.exitCode !== 0) throw new Error(`upload of ${path} failed: ${result.stderr}`);
   }
   async uploadDirectory(): Promise<void> {}
   async close(): Promise<void> {}
@@ -172,12 +173,54 @@ test('stale containers: per role, the version list and the current version (both
   }
 });
 
-test('a role start: the audit line overlaps the env folder; the env file and docker run wait for it (the file needs the folder, the run needs the file)', async () => {
+test('a role start: the audit line and the env file overlap the env folder; docker run waits for both (it reads the file)', async () => {
   const { env, server, cleanup } = setup(ONE);
   try {
     const { rounds: seen, error } = await rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }));
     assert.is(error, undefined);
-    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p'], ['upload'], ['docker run --detach']]);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['docker run --detach']]);
+    assert.equal(
+      server('h1').sent.map(short),
+      ['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach'],
+      "sent in Kamal's order",
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test('a role start on a first deploy: the early env file fails (no folder yet) and is written again after the mkdir, before docker run', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    let folder = false;
+    const { rounds: seen, error } = await rounds(
+      server('h1'),
+      swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }),
+      (line) => {
+        if (line.startsWith('UPLOAD') && !folder) return { exitCode: 1, stderr: 'No such file' };
+        // The folder exists once the mkdir's round is over (an upload in the same round raced it).
+        if (line.includes('mkdir -p .kamal/apps')) queueMicrotask(() => (folder = true));
+        return {};
+      },
+    );
+    assert.is(error, undefined);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['upload'], ['docker run --detach']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a role start whose env folder cannot be made fails with the mkdir, and runs nothing', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen, error } = await rounds(
+      server('h1'),
+      swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }),
+      (line) => (line.includes('mkdir -p .kamal/apps') ? { exitCode: 1, stderr: 'read-only file system' } : line.startsWith('UPLOAD') ? { exitCode: 1, stderr: 'No such file' } : {}),
+    );
+    assert.ok(error instanceof Error && /read-only/.test(error.message), String(error));
+    assert.not.ok(server('h1').sent.some((l) => l.startsWith('docker run')), 'no docker run');
+    assert.is(seen.length, 1);
   } finally {
     cleanup();
   }
