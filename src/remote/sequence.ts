@@ -8,6 +8,9 @@ import type { ExecResult, SequencedCommand, Transport } from './transport.ts';
 export async function inSequence(transport: Transport, commands: SequencedCommand[]): Promise<ExecResult[]> {
   if (transport.execSequence && commands.length > 1) return transport.execSequence(commands);
   const results: ExecResult[] = [];
-  for (const { command, ...options } of commands) results.push(await transport.exec(command, options));
+  for (const { command, then, ...options } of commands) {
+    results.push(await transport.exec(command, options));
+    await then?.();
+  }
   return results;
 }

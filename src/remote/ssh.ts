@@ -402,7 +402,10 @@ class SshTransport implements Transport {
     const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
     if (!shell) {
       const results: ExecResult[] = [];
-      for (const { command, ...options } of commands) results.push(await this.exec(command, options));
+      for (const { command, then, ...options } of commands) {
+        results.push(await this.exec(command, options));
+        await then?.();
+      }
       return results;
     }
     // Output of a command that has not started here yet (the one before it is still being
@@ -422,6 +425,9 @@ class SshTransport implements Transport {
     );
     for (const f of frames) f.catch(() => {});
     void Promise.allSettled(frames).then(() => giveBack(client, shell));
+    // Every command is on its way now.
+    const thens = Promise.all(commands.map((c) => c.then?.()));
+    thens.catch(() => {});
     const results: ExecResult[] = [];
     for (const [index, c] of prepared.entries()) {
       const id = this.observer?.start(this.host, c.display) ?? 0;
@@ -440,6 +446,7 @@ class SshTransport implements Transport {
       }
       results.push(this.finished(id, c.display, result, c));
     }
+    await thens;
     return results;
   }
 

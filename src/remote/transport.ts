@@ -17,6 +17,10 @@ export interface ExecResult {
 // One command of a sequence (see `Transport.execSequence`).
 export interface SequencedCommand extends ExecOptions {
   command: Command;
+  // Called once this command is on its way and before the next one is: after it has ended when
+  // the commands go one at a time, right after the whole sequence is sent otherwise. The sequence
+  // waits for what it returns before it ends (an audit line sent in between, say).
+  then?: () => Promise<unknown> | void;
 }
 
 export interface Transport {

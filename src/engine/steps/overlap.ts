@@ -18,12 +18,15 @@ export type Later = (command: Command) => Promise<void>;
 
 export async function overlapping<T>(transport: Transport, body: (later: Later) => Promise<T>): Promise<T> {
   let pending: Promise<ExecResult> | undefined;
-  const later: Later = async (command) => {
-    if (pending) await pending;
-    const sent = transport.exec(command);
+  // Chained at once, so the end of the step waits for this command even when the body did not
+  // wait for `later` itself; resolves once the command is sent (the one before it has ended).
+  const later: Later = (command) => {
+    const previous = pending ?? Promise.resolve(undefined);
+    const sent = previous.then(() => transport.exec(command));
     // Looked at by the next `later` or the end of the step, never left as an unhandled rejection.
     sent.catch(() => {});
     pending = sent;
+    return previous.then(() => undefined);
   };
   try {
     const result = await body(later);

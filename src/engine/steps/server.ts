@@ -179,9 +179,12 @@ export async function prune(env: StepEnv, host: string): Promise<void> {
   // Containers are pruned before images (an image a pruned container held can then go).
   await overlapping(t, async (later) => {
     await later(auditLine(env, 'Pruned containers'));
-    await t.exec(pruneContainers(env.config));
-    await later(auditLine(env, 'Pruned images'));
-    await inSequence(t, pruneImages(env.config).map((command) => ({ command })));
+    // One round trip for the three prunes; the images audit line is sent once the containers'
+    // prune is on its way, as `later` sends every audit line, after the one before it has ended.
+    await inSequence(t, [
+      { command: pruneContainers(env.config), then: () => later(auditLine(env, 'Pruned images')) },
+      ...pruneImages(env.config).map((command) => ({ command })),
+    ]);
   });
 }
 

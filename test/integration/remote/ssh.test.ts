@@ -6,6 +6,8 @@ import { argv, script } from '../../../src/commands/command.ts';
 import { CommandFailed, HostDown, RemoteError } from '../../../src/remote/failures.ts';
 import { SHELL_READY } from '../../../src/remote/remote-shell.ts';
 import { SshPool, type SshSettings } from '../../../src/remote/ssh.ts';
+import { inSequence } from '../../../src/remote/sequence.ts';
+import type { CommandObserver } from '../../../src/remote/transport.ts';
 import { DEFAULT_DEADLINES, StepTimedOut } from '../../../src/remote/watchdog.ts';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
 
@@ -75,6 +77,51 @@ test('commands with a deadline run in long-lived remote shells: same exit codes 
     }
     assert.is((await t.exec(argv('sh', '-c', 'pgrep -x sleep -a | grep -c "sleep 30" || true'))).stdout.trim(), '0', 'the command was killed');
     assert.is((await t.exec(argv('echo', 'next'))).stdout, 'next\n');
+  } finally {
+    await pool.closeAll();
+  }
+});
+
+test('a sequence goes to one remote shell at once: each command its own events, output and status, in order; a checked failure throws and the rest does not run', async () => {
+  const events: string[] = [];
+  const observer: CommandObserver = {
+    start: (_host, line) => (events.push(`start ${line}`), events.length),
+    output: (_id, _host, stream, text) => void events.push(`${stream} ${text.trim()}`),
+    end: (_id, _host, exitCode) => void events.push(`end ${exitCode}`),
+  };
+  const pool = new SshPool(settings(), observer);
+  try {
+    const t = pool.transport(srv2);
+    await t.exec(argv('true'));
+    // A shell is idle now, so the sequence is written to it in one go.
+    const marker = `/tmp/sextant-sequence-${process.pid}`;
+    const results = await inSequence(t, [
+      { command: argv('sh', '-c', 'echo one; exit 4'), check: false },
+      { command: argv('sh', '-c', 'sleep 0.3; echo two >&2') },
+      { command: argv('echo', 'three') },
+    ]);
+    assert.equal(results.map((r) => [r.exitCode, r.stdout, r.stderr]), [[4, 'one\n', ''], [0, '', 'two\n'], [0, 'three\n', '']]);
+    const after = events.slice(events.indexOf('end 0') + 1);
+    assert.equal(after, [
+      "start /usr/bin/env sh -c 'echo one; exit 4'",
+      'stdout one',
+      'end 4',
+      "start /usr/bin/env sh -c 'sleep 0.3; echo two >&2'",
+      'stderr two',
+      'end 0',
+      'start /usr/bin/env echo three',
+      'stdout three',
+      'end 0',
+    ]);
+    try {
+      await inSequence(t, [{ command: argv('rm', '-f', marker) }, { command: argv('false') }, { command: argv('touch', marker) }]);
+      assert.unreachable('the second command fails');
+    } catch (error) {
+      assert.instance(error, CommandFailed);
+      assert.match((error as CommandFailed).message, 'false');
+    }
+    assert.is((await t.exec(argv('sh', '-c', `test -e ${marker} && echo ran || echo not-run`))).stdout, 'not-run\n', 'the command after the failure did not run');
+    assert.not.ok(events.some((e) => e.startsWith('start') && e.includes('touch')), 'and has no start event');
   } finally {
     await pool.closeAll();
   }

@@ -11,7 +11,7 @@ import { openSession } from '../../../src/engine/session.ts';
 import type { StepEnv } from '../../../src/engine/context.ts';
 import { stopStaleContainers, swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
 import { proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
-import type { ExecOptions, ExecResult, Transport } from '../../../src/remote/transport.ts';
+import type { ExecOptions, ExecResult, SequencedCommand, Transport } from '../../../src/remote/transport.ts';
 import { createSecrets } from '../../../src/secrets/index.ts';
 import { tempProject } from '../config/temp-project.ts';
 
@@ -49,6 +49,23 @@ class HeldServer implements Transport {
   }
 }
 
+// As SshTransport.execSequence: the whole sequence goes out in one round; answers are taken in
+// order, the first checked failure throws and the rest of the sequence is not run.
+class BatchingServer extends HeldServer {
+  async execSequence(commands: SequencedCommand[]): Promise<ExecResult[]> {
+    const answers = commands.map(({ command }) => this.exec(command, { check: false }));
+    const thens = Promise.all(commands.map((c) => c.then?.()));
+    const results: ExecResult[] = [];
+    for (const [i, answer] of answers.entries()) {
+      const result = await answer;
+      if (result.exitCode !== 0 && commands[i]?.check !== false) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
+      results.push(result);
+    }
+    await thens;
+    return results;
+  }
+}
+
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 // Runs a step to its end, one round of answers at a time; the rounds, shortened to each command's
@@ -72,11 +89,11 @@ const short = (line: string) => {
   return line.split(' ').slice(0, 3).join(' ');
 };
 
-function setup(yaml: string): { env: StepEnv; server: (host: string) => HeldServer; cleanup: () => void } {
+function setup(yaml: string, Server: typeof HeldServer = HeldServer): { env: StepEnv; server: (host: string) => HeldServer; cleanup: () => void } {
   const project = tempProject({ 'config/deploy.yml': yaml });
   const config = loadConfig({ cwd: project.dir, env: {} });
   const servers = new Map<string, HeldServer>();
-  const server = (host: string) => servers.get(host) ?? servers.set(host, new HeldServer(host)).get(host)!;
+  const server = (host: string) => servers.get(host) ?? servers.set(host, new Server(host)).get(host)!;
   const session = openSession({
     config,
     selection: selectHosts(config),
@@ -127,6 +144,28 @@ test('prune: each audit line overlaps its prune, but the two audit lines never o
     assert.equal(seen[1]?.[0], 'audit Pruned');
     assert.ok(server('h1').sent[2]?.includes('Pruned images'), 'the second audit line is the images one');
     assert.ok(seen[1]?.[1]?.startsWith('docker image prune'), seen[1]?.join(' | '));
+  } finally {
+    cleanup();
+  }
+});
+
+test('prune over a transport that sends sequences at once: the three prunes in one round with the first audit line; the images audit line follows it (audit lines never overlap each other)', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), prune(env, 'h1'));
+    assert.is(error, undefined);
+    assert.equal(seen, [['audit Pruned', 'docker ps -q', 'docker image prune', 'docker image ls'], ['audit Pruned']]);
+    assert.ok(server('h1').sent[4]?.includes('Pruned images'));
+  } finally {
+    cleanup();
+  }
+});
+
+test('prune sent at once: a failed container prune fails the step', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const { error } = await rounds(server('h1'), prune(env, 'h1'), (line) => (line.startsWith('docker ps -q') ? { exitCode: 1, stderr: 'daemon gone' } : {}));
+    assert.ok(error instanceof Error && /daemon gone/.test(error.message), String(error));
   } finally {
     cleanup();
   }
