@@ -1,9 +1,10 @@
-// `npm run bench -- --kamal DIR [--runs N] [--only rollout,full,latency] [--no-build]`: Sextant and
+// `npm run bench -- --kamal DIR [--runs N] [--only rollout,full,latency,start] [--no-build]`: Sextant and
 // Kamal 2.6.0 (DIR from ../shared/kamal-oracle/setup.sh) taking turns on the testbed's 3 servers,
-// through the oracle's rollout-bench.sh, in three scenarios: rollout (`deploy -P`, image already in
+// through the oracle's rollout-bench.sh, in four scenarios: rollout (`deploy -P`, image already in
 // the registry), full (`deploy` with exactly one new image layer per run: the oracle's `fullnew`
 // mode commits a changed app/stamp, which only the last COPY step of the Dockerfile sees; the other
-// layers come from the warm build cache) and latency (rollout with 50 ms each way added on SSH).
+// layers come from the warm build cache), latency (rollout with 50 ms each way added on SSH) and
+// start (`config` and `version` in examples/hello, each CLI as a fresh process, at least 7 times).
 // Sextant runs as installed: compiled JavaScript from dist/, no tsx, with the node flags of
 // bin/sextant.js's shebang (the oracle's script runs `node bin/sextant.js`, which skips the shebang).
 //
@@ -22,7 +23,7 @@ const value = (flag: string) => {
 };
 const kamalDir = resolve(value('--kamal') ?? '');
 const runs = Number(value('--runs') ?? 5);
-const only = (value('--only') ?? 'rollout,full,latency').split(',');
+const only = (value('--only') ?? 'rollout,full,latency,start').split(',');
 const oracle = process.env.SEXTANT_ORACLE_DIR ?? join(repo, '../shared/kamal-oracle');
 if (!existsSync(join(kamalDir, 'bin/kamal'))) throw new Error(`no Kamal in ${kamalDir} (run ${oracle}/setup.sh first)`);
 if (!existsSync(join(oracle, 'rollout-bench.sh'))) throw new Error(`no rollout-bench.sh in ${oracle} (set SEXTANT_ORACLE_DIR)`);
@@ -89,11 +90,43 @@ function parse(output: string): Figures {
   return { kamal: k.ms, sextant: s.ms, ratio: s.ms / k.ms, kamalRss: k.rss, sextantRss: s.rss, failed: `${k.failed}/${s.failed}` };
 }
 
+// `start`: `config` and `version` of each CLI in examples/hello, alternating (Kamal first), wall
+// time of the whole process and its peak RSS; medians.
+function startTimes(checkout: string, command: 'config' | 'version', times: number) {
+  const app = join(checkout, 'examples/hello');
+  const tools = {
+    kamal: ['ruby', `-I${join(kamalDir, 'lib')}`, join(kamalDir, 'bin/kamal'), command],
+    sextant: ['node', ...shebangFlags().split(' ').filter(Boolean), join(checkout, 'bin/sextant.js'), command],
+  };
+  const seen = { kamal: [] as number[], sextant: [] as number[], kamalRss: [] as number[], sextantRss: [] as number[] };
+  for (let i = 0; i < times; i++) {
+    for (const tool of ['kamal', 'sextant'] as const) {
+      const started = performance.now();
+      const result = spawnSync('/usr/bin/time', ['-f', '%M', ...tools[tool]], { cwd: app, encoding: 'utf8' });
+      const ms = performance.now() - started;
+      if (result.status !== 0) throw new Error(`${tools[tool].join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+      seen[tool].push(ms);
+      seen[`${tool}Rss`].push(Number(result.stderr.trim().split('\n').at(-1)) / 1024);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  return { kamal: median(seen.kamal), sextant: median(seen.sextant), kamalRss: median(seen.kamalRss), sextantRss: median(seen.sextantRss) };
+}
+
 const checkout = compiledCheckout();
 const fault = (name: string) => run('node', ['--import', 'tsx', join(oracle, 'fault.mts'), name, 'all', ...(name === 'addSshLatency' ? ['50'] : [])], { SEXTANT_REPO: repo });
 const stamp = Date.now().toString(36);
 const rows: string[] = [];
 for (const scenario of only) {
+  if (scenario === 'start') {
+    for (const command of ['config', 'version'] as const) {
+      const f = startTimes(checkout, command, Math.max(runs, 7));
+      rows.push(
+        `| start: \`${command}\` | ${Math.max(runs, 7)} | ${Math.round(f.kamal)} ms | ${Math.round(f.sextant)} ms | ${(f.sextant / f.kamal).toFixed(2)} | ${Math.round(f.kamalRss)} / ${Math.round(f.sextantRss)} MiB | 0/0 |`,
+      );
+    }
+    continue;
+  }
   const mode = scenario === 'full' ? 'fullnew' : 'rollout';
   const env = {
     SEXTANT_REPO: scenario === 'full' ? committingClone() : checkout,

@@ -1,7 +1,7 @@
 // `npm run bench`: each scenario in its own process (so peak memory is its own), medians and ratios.
 //   npm run bench                 everything (needs the testbed for the real deploys)
 //   npm run bench -- --engine     engine overhead only (no servers)
-//   npm run bench -- --kamal DIR [--runs N] [--only rollout,full,latency]
+//   npm run bench -- --kamal DIR [--runs N] [--only rollout,full,latency,start]
 //                                 side by side with Kamal 2.6.0 on the testbed (bench/kamal.ts)
 import { spawnSync } from 'node:child_process';
 
