@@ -10,7 +10,7 @@ import { parseDotenv } from './dotenv.ts';
 import type { CommandResult, Env } from './dotenv.ts';
 import { runInlineSecretsCommand } from './inline.ts';
 import { runShellCommand } from './process.ts';
-import { redactValues } from './redact.ts';
+import { hiddenValues, redactHidden, redactValues } from './redact.ts';
 
 export interface Secrets {
   /** The value of a secret; a missing one is a UserError with Kamal's message. */
@@ -84,6 +84,7 @@ export function createSecrets(
   candidates: readonly string[] = secretsFileNames(),
 ): Secrets {
   const snapshot = new Map(values);
+  const hidden = hiddenValues(snapshot.values());
   return {
     files: [...files],
     get(name) {
@@ -96,6 +97,6 @@ export function createSecrets(
     names: () => [...snapshot.keys()],
     entries: () => [...snapshot.entries()],
     toRecord: () => Object.fromEntries(snapshot),
-    redact: (text) => redactValues(text, snapshot.values()),
+    redact: (text) => redactHidden(text, hidden),
   };
 }

@@ -15,7 +15,16 @@ export const MIN_REDACTED_LENGTH = 4;
  * value stays visible.
  */
 export function redactValues(text: string, values: Iterable<string>): string {
-  const unique = [...new Set(values)].filter((value) => value.length >= MIN_REDACTED_LENGTH);
+  return redactHidden(text, hiddenValues(values));
+}
+
+/** The values `redactValues` hides, once: for a redactor called on every event and log line. */
+export function hiddenValues(values: Iterable<string>): readonly string[] {
+  return [...new Set(values)].filter((value) => value.length >= MIN_REDACTED_LENGTH);
+}
+
+/** `redactValues` with the values already through `hiddenValues`. */
+export function redactHidden(text: string, unique: readonly string[]): string {
   if (unique.length === 0 || text.length === 0) return text;
   const ranges: Array<[start: number, end: number]> = [];
   for (const value of unique) {
