@@ -6,9 +6,8 @@ import { deployJsonSchema } from '../../config/index.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
 // Beside this module in src/ or dist/src/; from dist/sextant.mjs (the bundle), in dist/src/.
-const templates = ['../templates/', './src/cli/templates/']
-  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
-  .find((path) => existsSync(path)) as string;
+const templateFolders = ['../templates/', './src/cli/templates/'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+const templates = templateFolders.find((path) => existsSync(path)) ?? (templateFolders[0] as string);
 
 // Same files and messages as `kamal init`, plus the JSON Schema the stub's first line points to.
 export function initProject(cwd: string, say: (line: string) => void): void {
