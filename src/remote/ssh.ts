@@ -5,6 +5,7 @@ import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig
 import { argv, quoted, type Command } from '../commands/command.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
 import { driverCommand, RemoteShell, type FrameResult } from './remote-shell.ts';
+import { oneAtATime } from './sequence.ts';
 import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
 import type { CommandObserver, ExecOptions, ExecResult, SequencedCommand, Transport } from './transport.ts';
 import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, LOCAL_GRACE_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
@@ -400,14 +401,7 @@ class SshTransport implements Transport {
     const prepared = commands.map((c) => ({ ...c, ...this.prepare(c.command) }));
     const client = await this.pool.client(this.host);
     const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
-    if (!shell) {
-      const results: ExecResult[] = [];
-      for (const { command, then, ...options } of commands) {
-        results.push(await this.exec(command, options));
-        await then?.();
-      }
-      return results;
-    }
+    if (!shell) return oneAtATime(this, commands);
     // Output of a command that has not started here yet (the one before it is still being
     // answered) waits for its start event.
     const ids: Array<number | undefined> = prepared.map(() => undefined);
