@@ -140,14 +140,11 @@ export interface BatchCommand {
 // What a frame of a batch came back as: its result, or skipped (an earlier command stopped it).
 export type FrameResult = ExecResult | 'skipped';
 
+// Each stream passes on its frame's output as it comes: in order within the stream, but a frame's
+// stdout may come before the stderr of the one before it (the caller orders them if it must).
 interface Queued {
   stdout: FramedStream;
   stderr: FramedStream;
-  // Output is passed on only once every frame before this one has ended, so a caller sees one
-  // command's output after another, as it would running them one at a time.
-  held: Array<['stdout' | 'stderr', string]>;
-  head: boolean;
-  onOutput: BatchCommand['onOutput'];
   resolve: (result: FrameResult) => void;
   reject: (error: Error) => void;
 }
@@ -220,16 +217,12 @@ export class RemoteShell {
       const marker = newMarker();
       text += frame(marker, command.line, { stopsBatch: command.stopsBatch, continuesBatch: index > 0 });
       return new Promise<FrameResult>((resolve, reject) => {
-        const queued: Queued = {
-          held: [],
-          head: index === 0,
-          onOutput: command.onOutput,
+        this.queue.push({
           resolve,
           reject,
-          stdout: new FramedStream(marker, true, (out) => this.pass(queued, 'stdout', out)),
-          stderr: new FramedStream(marker, false, (out) => this.pass(queued, 'stderr', out)),
-        };
-        this.queue.push(queued);
+          stdout: new FramedStream(marker, true, (out) => command.onOutput('stdout', out)),
+          stderr: new FramedStream(marker, false, (out) => command.onOutput('stderr', out)),
+        });
       });
     });
     this.channel.write(text);
@@ -238,11 +231,6 @@ export class RemoteShell {
 
   close(): void {
     this.channel.close();
-  }
-
-  private pass(queued: Queued, stream: 'stdout' | 'stderr', text: string): void {
-    if (queued.head) queued.onOutput(stream, text);
-    else queued.held.push([stream, text]);
   }
 
   private received(stream: 'stdout' | 'stderr', text: string): void {
@@ -256,18 +244,12 @@ export class RemoteShell {
     this.settleFinished();
   }
 
-  // Frames that both streams have finished are answered, front first; the next becomes the head.
+  // Frames that both streams have finished are answered, front first.
   private settleFinished(): void {
     while (this.finished.stdout > 0 && this.finished.stderr > 0) {
       const queued = this.queue.shift() as Queued;
       this.finished.stdout--;
       this.finished.stderr--;
-      const next = this.queue[0];
-      if (next && !next.head) {
-        next.head = true;
-        for (const [stream, text] of next.held) next.onOutput(stream, text);
-        next.held = [];
-      }
       const { exitCode, skipped } = queued.stdout;
       if (skipped) queued.resolve('skipped');
       else if (exitCode === undefined) queued.reject(new Error('remote shell answered without an exit status'));

@@ -403,7 +403,7 @@ class SshTransport implements Transport {
     const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
     if (!shell) return oneAtATime(this, commands);
     // Output of a command that has not started here yet (the one before it is still being
-    // answered) waits for its start event.
+    // answered) waits for its start event: each command's events come after the one before's end.
     const ids: Array<number | undefined> = prepared.map(() => undefined);
     const held: Array<Array<['stdout' | 'stderr', string]>> = prepared.map(() => []);
     const frames = shell.runBatch(

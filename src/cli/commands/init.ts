@@ -5,9 +5,14 @@ import type { Command } from 'commander';
 import { deployJsonSchema } from '../../config/index.ts';
 import { subcommand, type CliContext } from '../program.ts';
 
-// Beside this module in src/ or dist/src/; from dist/sextant.mjs (the bundle), in dist/src/.
-const templateFolders = ['../templates/', './src/cli/templates/'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
-const templates = templateFolders.find((path) => existsSync(path)) ?? (templateFolders[0] as string);
+// The first of these paths (relative to this module) that exists, else the first: this module is
+// src/cli/commands/init.ts, dist/src/cli/commands/init.js or part of the bundle dist/sextant.mjs.
+function installed(paths: string[]): string {
+  const candidates = paths.map((path) => fileURLToPath(new URL(path, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+}
+
+const templates = installed(['../templates/', './src/cli/templates/']);
 
 // Same files and messages as `kamal init`, plus the JSON Schema the stub's first line points to.
 export function initProject(cwd: string, say: (line: string) => void): void {
@@ -47,8 +52,7 @@ export function initProject(cwd: string, say: (line: string) => void): void {
 // This installation's entry point: bin/sextant.js beside src/ (a checkout) or beside dist/ (the
 // package, running dist/src/ or the bundle dist/sextant.mjs).
 function entryPoint(): string {
-  const candidates = ['../../../bin/sextant.js', '../../../../bin/sextant.js', '../bin/sextant.js'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
-  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+  return installed(['../../../bin/sextant.js', '../../../../bin/sextant.js', '../bin/sextant.js']);
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
