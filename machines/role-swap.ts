@@ -6,7 +6,7 @@ import { canRetry, failureKind, failureMessage, firstAttempt, nextAttempt, readC
 // Swaps one role on one host to the new version, as Kamal's app boot does:
 //   renameClash  rename a container of this very version out of the way, note the running version
 //   awaitBarrier other roles wait for the first healthy primary-role container
-//   start        audit, env file, docker run
+//   start        audit, env file, docker run (then, for proxy roles, the new container's id)
 //   health       kamal-proxy deploy (proxy roles) or the readiness poll (others); the primary
 //                role's swap (the gatekeeper) opens the barrier as soon as this passes
 //   stopOld      stop the previous version
@@ -22,11 +22,15 @@ export interface SwapStepInput {
   version: string;
   step: SwapStep;
   oldVersion?: string;
+  // The new container's id as the start step read it right after `docker run`; without it (a
+  // retried or resumed start, say) the health step reads it itself.
+  containerId?: string;
   attempt: number;
 }
 
 export interface SwapStepOutput {
   oldVersion?: string;
+  containerId?: string;
 }
 
 export type Barrier = 'pending' | 'open' | 'closed';
@@ -60,6 +64,7 @@ export type BarrierEvent = { type: 'BARRIER.OPENED' } | { type: 'BARRIER.CLOSED'
 
 interface RoleSwapContext extends RoleSwapInput {
   oldVersion?: string;
+  containerId?: string;
   attempt: number;
   retryAt?: number;
   // Why the current step is being retried (for the retry event).
@@ -75,6 +80,7 @@ const stepInput = (context: RoleSwapContext, step: SwapStep): SwapStepInput => (
   version: context.version,
   step,
   oldVersion: context.oldVersion,
+  containerId: context.containerId,
   attempt: context.attempt,
 });
 
@@ -131,6 +137,7 @@ const roleSwapSetup = setup({
     })),
     noteBarrier: assign((_, params: { barrier: Barrier }) => ({ barrier: params.barrier })),
     recordOldVersion: assign((_, params: { output: SwapStepOutput }) => ({ oldVersion: params.output.oldVersion })),
+    recordContainerId: assign((_, params: { output: SwapStepOutput }) => ({ containerId: params.output.containerId })),
     recordFailure: assign(({ context }, params: { step: SwapStep; error: unknown }) => ({
       failure: failure(context, params.step, params.error),
     })),
@@ -179,7 +186,7 @@ interface StepOptions {
   failTarget: string;
   // Extra entry actions of the step (before its first attempt).
   entry?: Array<'closeBarrier' | 'announceRollback'>;
-  done?: Array<'recordOldVersion' | 'openBarrier' | 'markRolledBack' | 'announceRollbackOk'>;
+  done?: Array<'recordOldVersion' | 'recordContainerId' | 'openBarrier' | 'markRolledBack' | 'announceRollbackOk'>;
   // Also on failure (after the failure is recorded).
   fail?: Array<'closeBarrier'>;
   // A failed rollback keeps the first failure and adds its own.
@@ -191,8 +198,8 @@ interface StepOptions {
 // deadline kept in context (a restored snapshot resumes the wait instead of losing a timer).
 function retryingStep(step: SwapStep, options: StepOptions) {
   const done = (options.done ?? []).map((name) => {
-    if (name === 'recordOldVersion') {
-      return { type: 'recordOldVersion' as const, params: ({ event }: { event: { output: SwapStepOutput } }) => ({ output: event.output }) };
+    if (name === 'recordOldVersion' || name === 'recordContainerId') {
+      return { type: name, params: ({ event }: { event: { output: SwapStepOutput } }) => ({ output: event.output }) };
     }
     if (name === 'announceRollbackOk') return { type: 'announceRollbackEnd' as const, params: { ok: true } };
     return { type: name };
@@ -280,9 +287,10 @@ export const roleSwapMachine = roleSwapSetup.createMachine({
       ],
     },
     start: retryingStep('start', {
-      description: 'Audits, writes the env file (0600) and runs the new container',
+      description: 'Audits, writes the env file (0600) and runs the new container (and reads its id, for kamal-proxy)',
       next: '#roleSwap.health',
       failTarget: '#roleSwap.rollback',
+      done: ['recordContainerId'],
     }),
     health: retryingStep('health', {
       description: 'kamal-proxy deploy (proxy roles) or the readiness poll (others); healthy opens the barrier',

@@ -120,10 +120,9 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
     case 'renameClash':
       return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version) };
     case 'start':
-      await startNewVersion(env, input.host, role, input.version, input.attempt);
-      return {};
+      return { containerId: await startNewVersion(env, input.host, role, input.version, input.attempt) };
     case 'health':
-      await waitUntilHealthy(env, input.host, role, input.version);
+      await waitUntilHealthy(env, input.host, role, input.version, input.containerId);
       return {};
     case 'stopOld':
       await stopOldVersion(env, input.host, role, input.version, input.oldVersion);
@@ -134,29 +133,49 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
   }
 }
 
-// A container of this very version already there (a redeploy) is renamed out of the way.
+// A container of this very version already there is renamed out of the way, and the version
+// running before the boot is noted (Kamal reads it after the rename).
+// A deploy usually brings a version the servers have not run: there, both probes (they only read)
+// go out together rather than one round trip after the other. If a clash turns up after all (the
+// same version deployed again), the answer read beside it is still Kamal's: the rename changes only
+// the clashing container's name, so the running version is the one read, with the clash's version
+// replaced by its new name. A rollback or an `app boot` expects the clash (the old version's
+// container, the running one): there the probes go in Kamal's order.
 async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
-  if (await containerId(env, host, role, version)) {
-    const renamed = app.replacedVersion(version, env.randomHex(8));
-    env.bus.emit('log', { level: 'info', host, message: `Renaming container ${version} to ${renamed} as already deployed on ${host}`, at: Date.now() });
-    const t = env.transport(host);
-    await overlapping(t, async (later) => {
-      await later(auditLine(env, `Renaming container ${version} to ${renamed}`, role.name));
-      await t.exec(app.renameContainer(env.config, role, version, renamed));
-    });
+  if (!DEPLOYS_NEW_VERSIONS.has(env.command)) {
+    if (await containerId(env, host, role, version)) await renameClash(env, host, role, version);
+    return currentVersion(env, host, role);
   }
-  return currentVersion(env, host, role);
+  const [clash, running] = await Promise.all([containerId(env, host, role, version), currentVersion(env, host, role)]);
+  if (!clash) return running;
+  const renamed = await renameClash(env, host, role, version);
+  return running === version ? renamed : running;
 }
 
-async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, version: string, attempt: number): Promise<void> {
+const DEPLOYS_NEW_VERSIONS = new Set(['deploy', 'redeploy', 'setup']);
+
+async function renameClash(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string> {
+  const renamed = app.replacedVersion(version, env.randomHex(8));
+  env.bus.emit('log', { level: 'info', host, message: `Renaming container ${version} to ${renamed} as already deployed on ${host}`, at: Date.now() });
+  const t = env.transport(host);
+  await overlapping(t, async (later) => {
+    await later(auditLine(env, `Renaming container ${version} to ${renamed}`, role.name));
+    await t.exec(app.renameContainer(env.config, role, version, renamed));
+  });
+  return renamed;
+}
+
+// Returns the new container's id for proxy roles: Kamal reads it right after `docker run` to give it
+// to kamal-proxy, so it goes out with the run (one round trip) and the health step does not ask again.
+async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, version: string, attempt: number): Promise<string | undefined> {
   const t = env.transport(host);
   // A retry (after a dropped connection, or in a resumed run) may find the container the first try
   // created; a try killed halfway may have left it created but not started.
   if (attempt > 1 && (await containerId(env, host, role, version))) {
     await t.exec(app.appStart(env.config, role, version));
-    return;
+    return undefined;
   }
-  await overlapping(t, async (later) => {
+  return overlapping(t, async (later) => {
     await later(auditLine(env, `Booted app version ${version}`, role.name));
     const envDirectory = t.exec(app.ensureEnvDirectory(env.config));
     // Read after the mkdir is sent, as Kamal reads it (so a missing env/tags entry fails after it).
@@ -178,13 +197,19 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
     );
     await envDirectory;
     if (!(await early)) await t.upload(role.envFilePath, content, 0o600);
-    await t.exec(app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host }));
+    const run = app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host });
+    if (!role.runsProxy) {
+      await t.exec(run);
+      return undefined;
+    }
+    const [, listed] = await inSequence(t, [{ command: run }, { command: app.containerIdForVersion(env.config, role, version), check: false }]);
+    return firstLine(listed?.stdout ?? '');
   });
 }
 
-async function waitUntilHealthy(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<void> {
+async function waitUntilHealthy(env: StepEnv, host: string, role: RoleConfig, version: string, knownId?: string): Promise<void> {
   if (role.runsProxy) {
-    const id = await containerId(env, host, role, version);
+    const id = knownId ?? (await containerId(env, host, role, version));
     if (!id) throw new RemoteError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`, 'permanent', host);
     await env.transport(host).exec(app.deployToProxy({ config: env.config, role, version, target: id }));
   } else {

@@ -26,8 +26,8 @@ export async function liveVersionBeside(env: StepEnv, host: string, role: RoleCo
     .find((v) => v && v !== canary);
 }
 
-async function requireContainer(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string> {
-  const id = await containerId(env, host, role, version);
+async function requireContainer(env: StepEnv, host: string, role: RoleConfig, version: string, knownId?: string): Promise<string> {
+  const id = knownId ?? (await containerId(env, host, role, version));
   if (!id) throw new RemoteError(`No container ${app.appContainerName(role, version)} on ${host}: is a canary of version ${version} pending there?`, 'permanent', host);
   return id;
 }
@@ -40,7 +40,7 @@ export async function canarySwapStep(env: StepEnv, input: SwapStepInput, split: 
   const t = env.transport(input.host);
   switch (input.step) {
     case 'health': {
-      const id = await requireContainer(env, input.host, role, input.version);
+      const id = await requireContainer(env, input.host, role, input.version, input.containerId);
       await t.exec(rolloutDeploy({ config: env.config, role, target: id }));
       await t.exec(rolloutSet(role, split));
       return {};

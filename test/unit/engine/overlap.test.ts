@@ -217,10 +217,10 @@ test('a role start: the audit line and the env file overlap the env folder; dock
   try {
     const { rounds: seen, error } = await rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }));
     assert.is(error, undefined);
-    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['docker run --detach']]);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['docker run --detach'], ['docker container ls']]);
     assert.equal(
       server('h1').sent.map(short),
-      ['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach'],
+      ['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls'],
       "sent in Kamal's order",
     );
   } finally {
@@ -243,7 +243,7 @@ test('a role start on a first deploy: the early env file fails (no folder yet) a
       },
     );
     assert.is(error, undefined);
-    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['upload'], ['docker run --detach']]);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['upload'], ['docker run --detach'], ['docker container ls']]);
   } finally {
     cleanup();
   }
@@ -260,6 +260,127 @@ test('a role start whose env folder cannot be made fails with the mkdir, and run
     assert.ok(error instanceof Error && /read-only/.test(error.message), String(error));
     assert.not.ok(server('h1').sent.some((l) => l.startsWith('docker run')), 'no docker run');
     assert.is(seen.length, 1);
+  } finally {
+    cleanup();
+  }
+});
+
+const renameClash = (env: StepEnv) => swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'renameClash', attempt: 1 });
+const clashReply =
+  (running: string): Reply =>
+  (line) => {
+    if (line.startsWith('docker container ls --all --filter name=^app-web-v2$')) return { stdout: 'abc123\n' };
+    if (line.includes('docker ps --latest')) return { stdout: `${running}\n` };
+    return {};
+  };
+
+test('a role swap begins with two probes that only read — is there a container of this version, which version runs — sent together', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const step = renameClash(env);
+    const { rounds: seen, error } = await rounds(server('h1'), step, (line) => (line.includes('docker ps --latest') ? { stdout: 'v1\n' } : {}));
+    assert.is(error, undefined);
+    assert.equal(seen, [['docker container ls', '/usr/bin/env sh -c']]);
+    assert.equal(await step, { oldVersion: 'v1' });
+  } finally {
+    cleanup();
+  }
+});
+
+test('a redeploy of the running version: the clash is renamed, and the version to stop is the renamed one, as Kamal reads it after the rename', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const step = renameClash(env);
+    const { rounds: seen, error } = await rounds(server('h1'), step, clashReply('v2'));
+    assert.is(error, undefined);
+    assert.equal(seen, [['docker container ls', '/usr/bin/env sh -c'], ['audit Renaming', 'docker rename app-web-v2']]);
+    const renamed = /docker rename app-web-v2 app-web-(\S+)/.exec(server('h1').sent.find((l) => l.startsWith('docker rename')) ?? '')?.[1];
+    assert.match(renamed ?? '', /^v2_replaced_[0-9a-f]{16}$/);
+    assert.equal(await step, { oldVersion: renamed });
+  } finally {
+    cleanup();
+  }
+});
+
+test("a rollback expects the clash (the old version's container): the probes go in Kamal's order, the running version read after the rename", async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const step = renameClash({ ...env, command: 'rollback' });
+    const { rounds: seen, error } = await rounds(server('h1'), step, clashReply('v3'));
+    assert.is(error, undefined);
+    assert.equal(seen, [['docker container ls'], ['audit Renaming', 'docker rename app-web-v2'], ['/usr/bin/env sh -c']]);
+    assert.equal(await step, { oldVersion: 'v3' });
+  } finally {
+    cleanup();
+  }
+});
+
+test('a clash that is not the running container (stopped, say): renamed, and the running version is kept as read', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const step = renameClash(env);
+    const { error } = await rounds(server('h1'), step, clashReply('v1'));
+    assert.is(error, undefined);
+    assert.ok(server('h1').sent.some((l) => l.startsWith('docker rename app-web-v2 app-web-v2_replaced_')));
+    assert.equal(await step, { oldVersion: 'v1' });
+  } finally {
+    cleanup();
+  }
+});
+
+test("a proxy role's start over a transport that sends sequences at once: docker run and the read of the new container's id (what kamal-proxy is given) in one round; the health step uses that id and does not ask again", async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const start = swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 });
+    const { rounds: seen, error } = await rounds(server('h1'), start, (line) => (line.startsWith('docker container ls') ? { stdout: 'fe12ab34cd56\n' } : {}));
+    assert.is(error, undefined);
+    assert.equal(seen.at(-1), ['docker run --detach', 'docker container ls']);
+    const { containerId } = await start;
+    assert.is(containerId, 'fe12ab34cd56');
+    const health = rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'health', containerId, attempt: 1 }));
+    const { rounds: healthRounds, error: healthError } = await health;
+    assert.is(healthError, undefined);
+    assert.equal(healthRounds, [['docker exec kamal-proxy']]);
+    assert.ok(server('h1').sent.at(-1)?.includes('--target="fe12ab34cd56:80"'), server('h1').sent.at(-1));
+  } finally {
+    cleanup();
+  }
+});
+
+test('a failed docker run: the id is not read (the rest of the sequence is skipped) and the start fails', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const start = swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 });
+    const { error } = await rounds(server('h1'), start, (line) => (line.startsWith('docker run') ? { exitCode: 125, stderr: 'Conflict. The container name is already in use' } : {}));
+    assert.ok(error instanceof Error && /Conflict/.test(error.message), String(error));
+  } finally {
+    cleanup();
+  }
+});
+
+test('a health step without the id (a retried or resumed start) reads it first, as before', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const { rounds: seen, error } = await rounds(
+      server('h1'),
+      swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'health', attempt: 1 }),
+      (line) => (line.startsWith('docker container ls') ? { stdout: 'fe12ab34cd56\n' } : {}),
+    );
+    assert.is(error, undefined);
+    assert.equal(seen, [['docker container ls'], ['docker exec kamal-proxy']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a role without the proxy: docker run alone (its readiness is polled by state, not by id)', async () => {
+  const { env, server, cleanup } = setup(TWO_ROLES, BatchingServer);
+  try {
+    const start = swapStep(env, { host: 'h1', role: 'workers', runsProxy: false, version: 'v2', step: 'start', attempt: 1 });
+    const { rounds: seen, error } = await rounds(server('h1'), start);
+    assert.is(error, undefined);
+    assert.equal(seen.at(-1), ['docker run --detach']);
+    assert.equal(await start, { containerId: undefined });
   } finally {
     cleanup();
   }

@@ -56,6 +56,26 @@ test('a healthy swap: rename/inspect, start, health, stop the old version; the o
   h.stop();
 });
 
+test("the new container's id, as the start step read it, reaches the health step", async () => {
+  const seen: Array<{ step: string; containerId?: string }> = [];
+  const fakes: Fakes = { calls: [], behave: () => {}, oldVersion: () => 'v1' };
+  const handlers = fakeHandlers(fakes);
+  const h = underParent(
+    providedRoleSwapMachine({
+      ...handlers,
+      swapStep: async (input) => {
+        seen.push({ step: input.step, containerId: input.containerId });
+        const output = await handlers.swapStep(input);
+        return input.step === 'start' ? { ...output, containerId: 'fe12ab34cd56' } : output;
+      },
+    }),
+    { host: 'h1', role: 'web', runsProxy: true, version: 'v2', gatekeeper: true, barrier: 'pending', retry },
+  );
+  assert.equal((await outcome(h)).ok, true);
+  assert.equal(seen.map((s) => s.containerId), [undefined, undefined, 'fe12ab34cd56', 'fe12ab34cd56']);
+  h.stop();
+});
+
 test('a failed start is rolled back; the failure names the start step', async () => {
   const fakes: Fakes = { calls: [], behave: (call) => { if (call.endsWith(' start')) throw permanent('docker run exited 125'); } };
   const h = swap(fakes);
