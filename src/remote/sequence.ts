@@ -1,19 +1,27 @@
-import type { ExecResult, SequencedCommand, Transport } from './transport.ts';
+import { isUpload, type ExecResult, type SequencedStep, type Transport } from './transport.ts';
 
 /**
- * Commands that always run one after another on a host: through the transport's own
+ * Commands (and uploads) that always run one after another on a host: through the transport's own
  * `execSequence` where it has one (an SSH transport sends them in one round trip), else one `exec`
- * at a time. Either way the first checked failure throws and nothing after it runs.
+ * or `upload` at a time. Either way the first checked failure throws and nothing after it runs.
  */
-export async function inSequence(transport: Transport, commands: SequencedCommand[]): Promise<ExecResult[]> {
-  if (transport.execSequence && commands.length > 1) return transport.execSequence(commands);
-  return oneAtATime(transport, commands);
+export async function inSequence(transport: Transport, steps: SequencedStep[]): Promise<ExecResult[]> {
+  if (transport.execSequence && steps.length > 1) return transport.execSequence(steps);
+  return oneAtATime(transport, steps);
 }
 
-/** A sequence as plain `exec` calls, each `then` between its command and the next. */
-export async function oneAtATime(transport: Pick<Transport, 'exec'>, commands: SequencedCommand[]): Promise<ExecResult[]> {
+export const UPLOADED: ExecResult = Object.freeze({ exitCode: 0, stdout: '', stderr: '' });
+
+/** A sequence as plain `exec` and `upload` calls, each `then` between its command and the next. */
+export async function oneAtATime(transport: Pick<Transport, 'exec' | 'upload'>, steps: SequencedStep[]): Promise<ExecResult[]> {
   const results: ExecResult[] = [];
-  for (const { command, then, ...options } of commands) {
+  for (const step of steps) {
+    if (isUpload(step)) {
+      await transport.upload(step.upload.path, step.upload.content, step.upload.mode);
+      results.push(UPLOADED);
+      continue;
+    }
+    const { command, then, ...options } = step;
     results.push(await transport.exec(command, options));
     await then?.();
   }

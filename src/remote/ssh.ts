@@ -3,11 +3,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { argv, quoted, type Command } from '../commands/command.ts';
+import { writeFileCommand } from '../commands/file-write.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
 import { driverCommand, RemoteShell, type FrameResult } from './remote-shell.ts';
-import { oneAtATime } from './sequence.ts';
+import { oneAtATime, UPLOADED } from './sequence.ts';
 import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
-import type { CommandObserver, ExecOptions, ExecResult, SequencedCommand, Transport } from './transport.ts';
+import { isUpload, type CommandObserver, type ExecOptions, type ExecResult, type SequencedStep, type Transport } from './transport.ts';
 import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, LOCAL_GRACE_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
 
 // SSH settings as Kamal's `ssh:` and `sshkit:` sections describe them.
@@ -367,6 +368,8 @@ function warmUp(client: Client): void {
   for (let i = 0; i < WARM_SHELLS; i++) startShell(client, shells);
   sftpSession(client).catch(() => {});
 }
+// The largest file written through a remote shell rather than SFTP (an env file is far smaller).
+const SHELL_UPLOAD_BYTES = 64 * 1024;
 // Below ssh2's smallest write size, so one write request carries the whole file.
 const SINGLE_WRITE_BYTES = 32 * 1024;
 
@@ -395,13 +398,14 @@ class SshTransport implements Transport {
   // All frames of one batch on one remote shell: each runs on the server as soon as the one before
   // it has ended, without waiting for its answer to travel back here. Events, deadlines and
   // failures are each command's own, in order, as with `exec`; a checked failure stops the batch
-  // on the server too. Without an idle shell, or with a command that has no deadline, they go one
+  // on the server too. An upload in the batch is a frame that writes the file (shellUpload). Without
+  // an idle shell, with a command that has no deadline or a file too big for a frame, they go one
   // at a time.
-  async execSequence(commands: SequencedCommand[]): Promise<ExecResult[]> {
-    const prepared = commands.map((c) => ({ ...c, ...this.prepare(c.command) }));
+  async execSequence(steps: SequencedStep[]): Promise<ExecResult[]> {
+    const prepared = steps.map((step) => (isUpload(step) ? this.prepareUpload(step.upload) : { ...step, ...this.prepare(step.command), uploads: undefined }));
     const client = await this.pool.client(this.host);
     const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
-    if (!shell) return oneAtATime(this, commands);
+    if (!shell) return oneAtATime(this, steps);
     // Output of a command that has not started here yet (the one before it is still being
     // answered) waits for its start event: each command's events come after the one before's end.
     const ids: Array<number | undefined> = prepared.map(() => undefined);
@@ -420,10 +424,16 @@ class SshTransport implements Transport {
     for (const f of frames) f.catch(() => {});
     void Promise.allSettled(frames).then(() => giveBack(client, shell));
     // Every command is on its way now.
-    const thens = Promise.all(commands.map((c) => c.then?.()));
+    const thens = Promise.all(prepared.map((c) => c.then?.()));
     thens.catch(() => {});
     const results: ExecResult[] = [];
     for (const [index, c] of prepared.entries()) {
+      if (c.uploads !== undefined) {
+        const answer = await this.answered(frames[index] as Promise<FrameResult>, c.seconds, c.display, c.kind, client, shell);
+        this.checkUploaded(answer, c.uploads);
+        results.push(UPLOADED);
+        continue;
+      }
       const id = this.observer?.start(this.host, c.display) ?? 0;
       ids[index] = id;
       for (const [stream, text] of held[index] ?? []) this.outputTo(id, c)(stream, text);
@@ -442,6 +452,29 @@ class SshTransport implements Transport {
     }
     await thens;
     return results;
+  }
+
+  // An upload as a frame of a batch: writeFileCommand's line, run by the remote shell itself (never
+  // under `timeout … sh -c`, which would put the content on a command line), under the deadline an
+  // upload has. Like uploads, it makes no command events. A file too big for one frame (the shell
+  // reads a frame a byte at a time) gets no deadline here, so the sequence goes one at a time.
+  private prepareUpload(upload: { path: string; content: string; mode: number }) {
+    const small = Buffer.byteLength(upload.content) <= SHELL_UPLOAD_BYTES;
+    return {
+      line: render(writeFileCommand(upload.path, upload.content, upload.mode), { mapFirstToken: false }),
+      display: `upload ${upload.path}`,
+      kind: 'command' as const,
+      seconds: small ? this.pool.deadlines.command : 0,
+      check: true,
+      uploads: upload.path,
+      then: undefined,
+      onOutput: undefined,
+    };
+  }
+
+  private checkUploaded(answer: FrameResult, path: string): void {
+    if (answer === 'skipped') throw new RemoteError(`[${this.host}] upload of ${path} was skipped by the remote shell`, 'transient', this.host);
+    if (answer.exitCode !== 0) throw new RemoteError(`[${this.host}] upload of ${path} failed: ${answer.stderr.trim() || `exit ${answer.exitCode}`}`, 'permanent', this.host);
   }
 
   private prepare(command: Command) {
@@ -505,8 +538,18 @@ class SshTransport implements Transport {
   // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets
   // it) and close sent together: two round trips. A file longer than one SFTP write is written
   // before the rest is sent (ssh2 splits it, and the close must come after the last part).
+  // Through an idle remote shell when there is one (one round trip, see prepareUpload), else SFTP.
   async upload(remotePath: string, content: string, mode: number): Promise<void> {
-    return this.withinDeadline(`upload ${remotePath}`, () => this.uploadNow(remotePath, content, mode));
+    const client = await this.pool.client(this.host);
+    const prepared = this.prepareUpload({ path: remotePath, content, mode });
+    const shell = prepared.seconds > 0 ? takeShell(client) : undefined;
+    if (!shell) return this.withinDeadline(`upload ${remotePath}`, () => this.uploadNow(remotePath, content, mode));
+    const [frame] = shell.runBatch([{ line: prepared.line, stopsBatch: false, onOutput: () => {} }]);
+    void (frame as Promise<FrameResult>).then(
+      () => giveBack(client, shell),
+      () => {},
+    );
+    this.checkUploaded(await this.answered(frame as Promise<FrameResult>, prepared.seconds, prepared.display, prepared.kind, client, shell), remotePath);
   }
 
   private async uploadNow(remotePath: string, content: string, mode: number): Promise<void> {

@@ -23,14 +23,24 @@ export interface SequencedCommand extends ExecOptions {
   then?: () => Promise<unknown> | void;
 }
 
+// A file written as one step of a sequence, exactly as `upload` writes it; a failure stops the
+// sequence. Its result in the sequence's answers is an empty success.
+export interface SequencedUpload {
+  upload: { path: string; content: string; mode: number };
+}
+
+export type SequencedStep = SequencedCommand | SequencedUpload;
+
+export const isUpload = (step: SequencedStep): step is SequencedUpload => 'upload' in step;
+
 export interface Transport {
   readonly host: string;
   exec(command: Command, options?: ExecOptions): Promise<ExecResult>;
-  // Runs the commands one after another, each only once the one before it has ended, exactly as
-  // `exec` one at a time would (the same events, the same CommandFailed from the first failure
+  // Runs the commands (and uploads) one after another, each only once the one before it has ended, exactly as
+  // `exec` and `upload` one at a time would (the same events, the same CommandFailed from the first failure
   // that is checked, nothing after it run), but may send them all at once. Optional: callers go
   // through `inSequence` (sequence.ts), which falls back to `exec`.
-  execSequence?(commands: SequencedCommand[]): Promise<ExecResult[]>;
+  execSequence?(commands: SequencedStep[]): Promise<ExecResult[]>;
   // Writes a file on the host with the given mode (Kamal uploads env files with 0600).
   upload(remotePath: string, content: string, mode: number): Promise<void>;
   // Creates `<remoteParent>/<name>` and writes each file into it, all with `mode`, as a recursive

@@ -177,33 +177,28 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
   }
   return overlapping(t, async (later) => {
     await later(auditLine(env, `Booted app version ${version}`, role.name));
-    const envDirectory = t.exec(app.ensureEnvDirectory(env.config));
-    // Read after the mkdir is sent, as Kamal reads it (so a missing env/tags entry fails after it).
+    const envDirectory = { command: app.ensureEnvDirectory(env.config) };
+    // Read after the mkdir, as Kamal reads it: a missing env/tags entry fails once the mkdir ran.
     let hostEnv: ReturnType<typeof envFor>;
     let content: string;
     try {
       hostEnv = envFor(env.config, role.name, host);
       content = envFileContent(hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const));
     } catch (error) {
-      await envDirectory;
+      await t.exec(envDirectory.command);
       throw error;
     }
-    // The env folder is there from any earlier deploy, so the file goes out with its mkdir rather
-    // than a round trip after it; only if that first write failed (a first deploy: no folder yet)
-    // is it written again once the mkdir has answered. Either way `docker run` reads it after both.
-    const early = t.upload(role.envFilePath, content, 0o600).then(
-      () => true,
-      () => false,
-    );
-    await envDirectory;
-    if (!(await early)) await t.upload(role.envFilePath, content, 0o600);
+    // The env folder, the env file and the run, in Kamal's order, as one sequence: over SSH one
+    // round trip (the file written by the remote shell), each step only once the one before it has
+    // succeeded. For proxy roles the new container's id is read right after, for kamal-proxy.
     const run = app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host });
-    if (!role.runsProxy) {
-      await t.exec(run);
-      return undefined;
-    }
-    const [, listed] = await inSequence(t, [{ command: run }, { command: app.containerIdForVersion(env.config, role, version), check: false }]);
-    return firstLine(listed?.stdout ?? '');
+    const results = await inSequence(t, [
+      envDirectory,
+      { upload: { path: role.envFilePath, content, mode: 0o600 } },
+      { command: run },
+      ...(role.runsProxy ? [{ command: app.containerIdForVersion(env.config, role, version), check: false }] : []),
+    ]);
+    return role.runsProxy ? firstLine(results[3]?.stdout ?? '') : undefined;
   });
 }
 

@@ -127,6 +127,43 @@ test('a sequence goes to one remote shell at once: each command its own events, 
   }
 });
 
+test('an upload in a sequence is written by the remote shell in its place (the command after it reads it), mode 0600, its content in no event; a failed write stops the sequence', async () => {
+  const events: string[] = [];
+  const observer: CommandObserver = {
+    start: (_host, line) => (events.push(`start ${line}`), events.length),
+    output: (_id, _host, stream, text) => void events.push(`${stream} ${text}`),
+    end: (_id, _host, exitCode) => void events.push(`end ${exitCode}`),
+  };
+  const pool = new SshPool(settings(), observer);
+  try {
+    const t = pool.transport(srv2);
+    await t.exec(script('rm -rf .sextant-seq && mkdir .sextant-seq && printf old > .sextant-seq/web.env && chmod 644 .sextant-seq/web.env'));
+    const secret = `S3CRET-${process.pid}-'"$`;
+    const results = await inSequence(t, [
+      { command: argv('mkdir', '-p', '.sextant-seq/roles') },
+      { upload: { path: '.sextant-seq/web.env', content: `KEY=${secret}\n`, mode: 0o600 } },
+      { command: script("stat -c '%a' .sextant-seq/web.env && cat .sextant-seq/web.env") },
+    ]);
+    assert.is(results[2]?.stdout, `600\nKEY=${secret}\n`);
+    // The upload makes no events of its own (the stat's output shows the file, as the test asked).
+    const starts = events.filter((e) => e.startsWith('start'));
+    assert.equal(starts.slice(-2), ['start /usr/bin/env mkdir -p .sextant-seq/roles', "start stat -c '%a' .sextant-seq/web.env && cat .sextant-seq/web.env"]);
+    assert.not.ok(starts.some((e) => e.includes('S3CRET') || e.includes(Buffer.from(`KEY=${secret}\n`).toString('base64'))), starts.join('\n'));
+    const marker = '.sextant-seq/after';
+    try {
+      await inSequence(t, [{ upload: { path: '.sextant-seq/no/such/dir/x.env', content: 'A=1\n', mode: 0o600 } }, { command: argv('touch', marker) }]);
+      assert.unreachable('the write fails');
+    } catch (error) {
+      assert.instance(error, RemoteError);
+      assert.match((error as Error).message, 'upload of .sextant-seq/no/such/dir/x.env failed');
+    }
+    assert.is((await t.exec(script(`test -e ${marker} && echo ran || echo not-run`))).stdout, 'not-run\n');
+    await t.exec(script('rm -rf .sextant-seq'));
+  } finally {
+    await pool.closeAll();
+  }
+});
+
 test('uploads land with the requested mode, also over an existing file', async () => {
   const pool = new SshPool(settings());
   try {

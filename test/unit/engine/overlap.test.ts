@@ -11,7 +11,7 @@ import { openSession } from '../../../src/engine/session.ts';
 import type { StepEnv } from '../../../src/engine/context.ts';
 import { stopStaleContainers, swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
 import { proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
-import type { ExecOptions, ExecResult, SequencedCommand, Transport } from '../../../src/remote/transport.ts';
+import { isUpload, type ExecOptions, type ExecResult, type SequencedStep, type Transport } from '../../../src/remote/transport.ts';
 import { createSecrets } from '../../../src/secrets/index.ts';
 import { tempProject } from '../config/temp-project.ts';
 
@@ -52,13 +52,15 @@ class HeldServer implements Transport {
 // As SshTransport.execSequence: the whole sequence goes out in one round; answers are taken in
 // order, the first checked failure throws and the rest of the sequence is not run.
 class BatchingServer extends HeldServer {
-  async execSequence(commands: SequencedCommand[]): Promise<ExecResult[]> {
-    const answers = commands.map(({ command }) => this.exec(command, { check: false }));
-    const thens = Promise.all(commands.map((c) => c.then?.()));
+  async execSequence(steps: SequencedStep[]): Promise<ExecResult[]> {
+    const answers = steps.map((step) => (isUpload(step) ? this.upload(step.upload.path).then(() => ({ exitCode: 0, stdout: '', stderr: '' })) : this.exec(step.command, { check: false })));
+    for (const answer of answers) answer.catch(() => {});
+    const thens = Promise.all(steps.map((step) => (isUpload(step) ? undefined : step.then?.())));
     const results: ExecResult[] = [];
     for (const [i, answer] of answers.entries()) {
       const result = await answer;
-      if (result.exitCode !== 0 && commands[i]?.check !== false) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
+      const step = steps[i]!;
+      if (result.exitCode !== 0 && (isUpload(step) || step.check !== false)) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
       results.push(result);
     }
     await thens;
@@ -212,54 +214,56 @@ test('stale containers: per role, the version list and the current version (both
   }
 });
 
-test('a role start: the audit line and the env file overlap the env folder; docker run waits for both (it reads the file)', async () => {
+test("a role start, one step at a time: the audit line overlaps the env folder; the env file, docker run and the read of the id follow one another, in Kamal's order", async () => {
   const { env, server, cleanup } = setup(ONE);
   try {
     const { rounds: seen, error } = await rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }));
     assert.is(error, undefined);
-    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['docker run --detach'], ['docker container ls']]);
-    assert.equal(
-      server('h1').sent.map(short),
-      ['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls'],
-      "sent in Kamal's order",
-    );
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p'], ['upload'], ['docker run --detach'], ['docker container ls']]);
   } finally {
     cleanup();
   }
 });
 
-test('a role start on a first deploy: the early env file fails (no folder yet) and is written again after the mkdir, before docker run', async () => {
-  const { env, server, cleanup } = setup(ONE);
+test('a role start over a transport that sends sequences at once: the env folder, the env file, docker run and the read of the id in one round with the audit line', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
   try {
-    let folder = false;
-    const { rounds: seen, error } = await rounds(
-      server('h1'),
-      swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }),
-      (line) => {
-        if (line.startsWith('UPLOAD') && !folder) return { exitCode: 1, stderr: 'No such file' };
-        // The folder exists once the mkdir's round is over (an upload in the same round raced it).
-        if (line.includes('mkdir -p .kamal/apps')) queueMicrotask(() => (folder = true));
-        return {};
-      },
-    );
+    const { rounds: seen, error } = await rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }));
     assert.is(error, undefined);
-    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload'], ['upload'], ['docker run --detach'], ['docker container ls']]);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls']]);
+    assert.equal(server('h1').sent.map(short), ['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls'], "sent in Kamal's order");
   } finally {
     cleanup();
   }
 });
 
-test('a role start whose env folder cannot be made fails with the mkdir, and runs nothing', async () => {
+test('a role start whose env folder cannot be made fails with the mkdir, and neither writes the env file nor runs anything', async () => {
+  for (const Server of [HeldServer, BatchingServer]) {
+    const { env, server, cleanup } = setup(ONE, Server);
+    try {
+      const { error } = await rounds(
+        server('h1'),
+        swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }),
+        (line) => (line.includes('mkdir -p .kamal/apps') ? { exitCode: 1, stderr: 'read-only file system' } : {}),
+      );
+      assert.ok(error instanceof Error && /read-only/.test(error.message), String(error));
+      if (Server === HeldServer) assert.not.ok(server('h1').sent.some((l) => l.startsWith('UPLOAD') || l.startsWith('docker run')), 'nothing after the mkdir');
+    } finally {
+      cleanup();
+    }
+  }
+});
+
+test('a role start whose env file cannot be written runs nothing', async () => {
   const { env, server, cleanup } = setup(ONE);
   try {
-    const { rounds: seen, error } = await rounds(
+    const { error } = await rounds(
       server('h1'),
       swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 }),
-      (line) => (line.includes('mkdir -p .kamal/apps') ? { exitCode: 1, stderr: 'read-only file system' } : line.startsWith('UPLOAD') ? { exitCode: 1, stderr: 'No such file' } : {}),
+      (line) => (line.startsWith('UPLOAD') ? { exitCode: 1, stderr: 'No space left on device' } : {}),
     );
-    assert.ok(error instanceof Error && /read-only/.test(error.message), String(error));
+    assert.ok(error instanceof Error && /No space left/.test(error.message), String(error));
     assert.not.ok(server('h1').sent.some((l) => l.startsWith('docker run')), 'no docker run');
-    assert.is(seen.length, 1);
   } finally {
     cleanup();
   }
@@ -334,7 +338,7 @@ test("a proxy role's start over a transport that sends sequences at once: docker
     const start = swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt: 1 });
     const { rounds: seen, error } = await rounds(server('h1'), start, (line) => (line.startsWith('docker container ls') ? { stdout: 'fe12ab34cd56\n' } : {}));
     assert.is(error, undefined);
-    assert.equal(seen.at(-1), ['docker run --detach', 'docker container ls']);
+    assert.equal(seen.at(-1)?.slice(-2), ['docker run --detach', 'docker container ls']);
     const { containerId } = await start;
     assert.is(containerId, 'fe12ab34cd56');
     const health = rounds(server('h1'), swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'health', containerId, attempt: 1 }));
@@ -379,7 +383,7 @@ test('a role without the proxy: docker run alone (its readiness is polled by sta
     const start = swapStep(env, { host: 'h1', role: 'workers', runsProxy: false, version: 'v2', step: 'start', attempt: 1 });
     const { rounds: seen, error } = await rounds(server('h1'), start);
     assert.is(error, undefined);
-    assert.equal(seen.at(-1), ['docker run --detach']);
+    assert.equal(seen, [['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach']]);
     assert.equal(await start, { containerId: undefined });
   } finally {
     cleanup();

@@ -6,6 +6,11 @@ import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileCommand } from '../../../src/commands/file-write.ts';
+import { render, renderForDisplay } from '../../../src/commands/shell.ts';
 import { driverCommand, FramedStream, frame, newMarker, RemoteShell } from '../../../src/remote/remote-shell.ts';
 
 // ---- FramedStream -------------------------------------------------------------------------------
@@ -270,6 +275,40 @@ test('driver: a command in flight when the channel closes fails as a lost connec
   } catch (error) {
     assert.match(String(error), /connection lost/);
   }
+});
+
+test('driver: a file written as a frame (what an upload through the shell sends) has exactly its content and mode 0600, also over an existing file of another mode', async () => {
+  const { shell, child } = await startShell();
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-write-'));
+  try {
+    const path = join(dir, 'web.env');
+    writeFileSync(path, 'an older, longer content\n'.repeat(20), { mode: 0o644 });
+    const content = `SECRET_KEY_BASE=a'b"c$HOME\\x\nMULTI="line\\nnext"\nUNICODE=é€\n\nNO_NEWLINE_AT_END=1`;
+    const line = render(writeFileCommand(path, content, 0o600), { mapFirstToken: false });
+    const result = await shell.run(line, () => {});
+    assert.equal(result, { exitCode: 0, stdout: '', stderr: '' });
+    assert.is(readFileSync(path, 'utf8'), content);
+    assert.is(statSync(path).mode & 0o777, 0o600);
+    const fresh = join(dir, 'fresh.env');
+    assert.is((await shell.run(render(writeFileCommand(fresh, 'A=1\n', 0o600), { mapFirstToken: false }), () => {})).exitCode, 0);
+    assert.is(statSync(fresh).mode & 0o777, 0o600, 'created 0600 (umask 077), never readable by others in between');
+    const failed = await shell.run(render(writeFileCommand(join(dir, 'no/such/dir/x.env'), 'A=1\n', 0o600), { mapFirstToken: false }), () => {});
+    assert.ok(failed.exitCode !== 0 && failed.stderr.length > 0, 'a folder that is not there fails the write');
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file written as a frame: the content is an argument of the shell builtin printf only (never of a program), base64-encoded, and redacted when displayed', () => {
+  const content = 'SECRET=hunter2\n';
+  const command = writeFileCommand('.kamal/apps/app/env/roles/web.env', content, 0o600);
+  const line = render(command, { mapFirstToken: false });
+  const encoded = Buffer.from(content).toString('base64');
+  assert.ok(line.startsWith(`umask 077 && printf '%s' '${encoded}' | base64 -d > `), line);
+  assert.not.ok(line.includes('hunter2'));
+  assert.is(line.split(encoded).length, 2, 'the content appears once, as printf\'s argument');
+  assert.not.ok(renderForDisplay(command).includes(encoded), 'displayed redacted');
 });
 
 test.run();
