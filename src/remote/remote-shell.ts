@@ -21,11 +21,13 @@ import type { ClientChannel } from 'ssh2';
 import type { ExecResult } from './transport.ts';
 
 export const SHELL_READY = 'sextant-shell-ready';
+const READY_LINE = new RegExp(`${SHELL_READY} (files|-)\n`);
 
 // No single quote inside: the whole script goes between single quotes for the login shell. The
 // subshell keeps a syntax error (fatal to a non-interactive sh in `eval`) from ending the driver.
 const DRIVER = [
-  `printf "%s\\n" ${SHELL_READY}`,
+  // The ready line says whether the server can take files as frames (file-write.ts needs base64).
+  `if command -v base64 >/dev/null 2>&1; then printf "%s files\\n" ${SHELL_READY}; else printf "%s -\\n" ${SHELL_READY}; fi`,
   's=0',
   'while IFS= read -r h; do',
   '  m=${h%% *}',
@@ -161,6 +163,8 @@ export class RemoteShell {
   constructor(
     private readonly channel: ClientChannel,
     private readonly onClose: (shell: RemoteShell) => void,
+    // The server has what a file written as a frame needs (src/commands/file-write.ts).
+    readonly writesFiles = false,
   ) {
     channel.on('data', (data: Buffer) => this.received('stdout', this.out.write(data)));
     channel.stderr.on('data', (data: Buffer) => this.received('stderr', this.err.write(data)));
@@ -187,10 +191,11 @@ export class RemoteShell {
       const decoder = new StringDecoder('utf8');
       const onData = (data: Buffer) => {
         seen += decoder.write(data);
-        if (!seen.includes(`${SHELL_READY}\n`)) return;
+        const ready = READY_LINE.exec(seen);
+        if (!ready) return;
         channel.off('data', onData);
         channel.off('close', onEarlyClose);
-        resolve(new RemoteShell(channel, onClose));
+        resolve(new RemoteShell(channel, onClose, ready[1] === 'files'));
       };
       const onEarlyClose = () => resolve(undefined);
       channel.on('data', onData);

@@ -406,6 +406,10 @@ class SshTransport implements Transport {
     const client = await this.pool.client(this.host);
     const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
     if (!shell) return oneAtATime(this, steps);
+    if (!shell.writesFiles && prepared.some((c) => c.uploads !== undefined)) {
+      giveBack(client, shell);
+      return oneAtATime(this, steps);
+    }
     // Output of a command that has not started here yet (the one before it is still being
     // answered) waits for its start event: each command's events come after the one before's end.
     const ids: Array<number | undefined> = prepared.map(() => undefined);
@@ -538,12 +542,16 @@ class SshTransport implements Transport {
   // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets
   // it) and close sent together: two round trips. A file longer than one SFTP write is written
   // before the rest is sent (ssh2 splits it, and the close must come after the last part).
-  // Through an idle remote shell when there is one (one round trip, see prepareUpload), else SFTP.
+  // Through an idle remote shell when there is one and the server has base64 (one round trip, see
+// prepareUpload), else SFTP.
   async upload(remotePath: string, content: string, mode: number): Promise<void> {
     const client = await this.pool.client(this.host);
     const prepared = this.prepareUpload({ path: remotePath, content, mode });
     const shell = prepared.seconds > 0 ? takeShell(client) : undefined;
-    if (!shell) return this.withinDeadline(`upload ${remotePath}`, () => this.uploadNow(remotePath, content, mode));
+    if (!shell?.writesFiles) {
+      if (shell) giveBack(client, shell);
+      return this.withinDeadline(`upload ${remotePath}`, () => this.uploadNow(remotePath, content, mode));
+    }
     const [frame] = shell.runBatch([{ line: prepared.line, stopsBatch: false, onOutput: () => {} }]);
     void (frame as Promise<FrameResult>).then(
       () => giveBack(client, shell),

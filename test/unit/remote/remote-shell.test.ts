@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileCommand } from '../../../src/commands/file-write.ts';
@@ -87,8 +87,8 @@ test('framing: a skipped frame ends with " -"; what follows the end is handed ba
 
 // A local `sh -c <what the exec request runs>` behind the few parts of ssh2's ClientChannel the
 // shell uses.
-function localChannel() {
-  const child = spawn('sh', ['-c', driverCommand()], { stdio: ['pipe', 'pipe', 'pipe'] });
+function localChannel(env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn('/bin/sh', ['-c', driverCommand()], { stdio: ['pipe', 'pipe', 'pipe'], env });
   const channel = Object.assign(new EventEmitter(), {
     stderr: child.stderr,
     write: (text: string) => child.stdin.write(text),
@@ -100,8 +100,8 @@ function localChannel() {
   return { channel: channel as unknown as ClientChannel, child };
 }
 
-async function startShell() {
-  const { channel, child } = localChannel();
+async function startShell(env?: NodeJS.ProcessEnv) {
+  const { channel, child } = localChannel(env);
   let closed = 0;
   const shell = await RemoteShell.start(channel, () => closed++);
   if (!shell) throw new Error('the driver did not start');
@@ -297,6 +297,26 @@ test('driver: a file written as a frame (what an upload through the shell sends)
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('driver: says whether it can take files as frames (a server without base64 cannot: its uploads stay on SFTP)', async () => {
+  // A PATH with `sh` and nothing else.
+  const bin = mkdtempSync(join(tmpdir(), 'sextant-path-'));
+  symlinkSync('/bin/sh', join(bin, 'sh'));
+  const withBase64 = await startShell();
+  const without = await startShell({ PATH: bin }).catch((error: unknown) => {
+    withBase64.child.kill();
+    throw error;
+  });
+  try {
+    assert.is(withBase64.shell.writesFiles, true);
+    assert.is(without.shell.writesFiles, false);
+    assert.equal(await without.shell.run('echo still runs commands', () => {}), { exitCode: 0, stdout: 'still runs commands\n', stderr: '' });
+  } finally {
+    withBase64.child.kill();
+    without.child.kill();
+    rmSync(bin, { recursive: true, force: true });
   }
 });
 
