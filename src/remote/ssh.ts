@@ -398,15 +398,15 @@ class SshTransport implements Transport {
   // All frames of one batch on one remote shell: each runs on the server as soon as the one before
   // it has ended, without waiting for its answer to travel back here. Events, deadlines and
   // failures are each command's own, in order, as with `exec`; a checked failure stops the batch
-  // on the server too. An upload in the batch is a frame that writes the file (shellUpload). Without
+  // on the server too. An upload in the batch is a frame that writes the file (prepareUpload). Without
   // an idle shell, with a command that has no deadline or a file too big for a frame, they go one
   // at a time.
   async execSequence(steps: SequencedStep[]): Promise<ExecResult[]> {
-    const prepared = steps.map((step) => (isUpload(step) ? this.prepareUpload(step.upload) : { ...step, ...this.prepare(step.command), uploads: undefined }));
+    const prepared = steps.map((step) => (isUpload(step) ? this.prepareUpload(step.upload) : { ...step, ...this.prepare(step.command), uploadPath: undefined }));
     const client = await this.pool.client(this.host);
     const shell = prepared.every((c) => c.seconds > 0) ? takeShell(client) : undefined;
     if (!shell) return oneAtATime(this, steps);
-    if (!shell.writesFiles && prepared.some((c) => c.uploads !== undefined)) {
+    if (!shell.writesFiles && prepared.some((c) => c.uploadPath !== undefined)) {
       giveBack(client, shell);
       return oneAtATime(this, steps);
     }
@@ -432,9 +432,9 @@ class SshTransport implements Transport {
     thens.catch(() => {});
     const results: ExecResult[] = [];
     for (const [index, c] of prepared.entries()) {
-      if (c.uploads !== undefined) {
+      if (c.uploadPath !== undefined) {
         const answer = await this.answered(frames[index] as Promise<FrameResult>, c.seconds, c.display, c.kind, client, shell);
-        this.checkUploaded(answer, c.uploads);
+        this.checkUploaded(answer, c.uploadPath);
         results.push(UPLOADED);
         continue;
       }
@@ -470,7 +470,7 @@ class SshTransport implements Transport {
       kind: 'command' as const,
       seconds: small ? this.pool.deadlines.command : 0,
       check: true,
-      uploads: upload.path,
+      uploadPath: upload.path,
       then: undefined,
       onOutput: undefined,
     };

@@ -198,7 +198,7 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
       { command: run },
       ...(role.runsProxy ? [{ command: app.containerIdForVersion(env.config, role, version), check: false }] : []),
     ]);
-    return role.runsProxy ? firstLine(results[3]?.stdout ?? '') : undefined;
+    return role.runsProxy ? firstLine(results.at(-1)?.stdout ?? '') : undefined;
   });
 }
 
