@@ -1,9 +1,7 @@
 import * as app from '../../commands/app.ts';
 import type { StepEnv } from '../context.ts';
-import { selectedRolesOn } from '../steps/app.ts';
+import { containerId, firstLine, selectedRolesOn } from '../steps/app.ts';
 import { audit } from '../steps/server.ts';
-
-const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() || undefined;
 
 // The fleet policy `revert` (x-sextant.fleet.on_failure), on one host that had switched to the
 // new version when the deploy failed elsewhere: each role goes back to the container it ran
@@ -14,7 +12,7 @@ export async function revertHost(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
   const version = env.version;
   for (const role of selectedRolesOn(env, host)) {
-    const newId = firstLine((await t.exec(app.containerIdForVersion(env.config, role, version), { check: false })).stdout);
+    const newId = await containerId(env, host, role, version);
     if (!newId) continue;
     // Newest first, whatever their state: the first other version is the one this deploy replaced.
     const versions = (await t.exec(app.listVersions(env.config, role, { dockerArgs: ['--all'] }), { check: false })).stdout

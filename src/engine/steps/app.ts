@@ -28,13 +28,14 @@ export function selectedRolesOn(env: StepEnv, host: string): RoleConfig[] {
   return rolesOn(selected, host).sort((a, b) => Number(b.name === env.selection.primaryRole) - Number(a.name === env.selection.primaryRole));
 }
 
-const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() || undefined;
+/** The first non-empty line of a command's output, trimmed: how a probe's single answer is read. */
+export const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() || undefined;
 
 export async function currentVersion(env: StepEnv, host: string, role: RoleConfig): Promise<string | undefined> {
   return firstLine((await env.transport(host).exec(app.currentRunningVersion(env.config, role), { check: false })).stdout);
 }
 
-async function containerId(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
+export async function containerId(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
   return firstLine((await env.transport(host).exec(app.containerIdForVersion(env.config, role, version), { check: false })).stdout);
 }
 

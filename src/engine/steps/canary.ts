@@ -7,14 +7,8 @@ import type { RoleConfig } from '../../config/index.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
 import type { StepEnv } from '../context.ts';
-import { roleNamed, selectedRolesOn, swapStep } from './app.ts';
+import { containerId, firstLine, roleNamed, selectedRolesOn, swapStep } from './app.ts';
 import { audit } from './server.ts';
-
-const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() || undefined;
-
-async function containerId(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
-  return firstLine((await env.transport(host).exec(app.containerIdForVersion(env.config, role, version), { check: false })).stdout);
-}
 
 // The version kamal-proxy's live target runs during a canary: the running container of another
 // version. (The running-version probe would answer the canary: it is the newest container.)
