@@ -465,7 +465,8 @@ class SshTransport implements Transport {
   private prepareUpload(upload: { path: string; content: string; mode: number }) {
     const small = Buffer.byteLength(upload.content) <= SHELL_UPLOAD_BYTES;
     return {
-      line: render(writeFileCommand(upload.path, upload.content, upload.mode), { mapFirstToken: false }),
+      // Not rendered for a file that goes over SFTP anyway.
+      line: small ? render(writeFileCommand(upload.path, upload.content, upload.mode), { mapFirstToken: false }) : '',
       display: `upload ${upload.path}`,
       kind: 'command' as const,
       seconds: small ? this.pool.deadlines.command : 0,
@@ -539,28 +540,28 @@ class SshTransport implements Transport {
     });
   }
 
-  // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets
-  // it) and close sent together: two round trips. A file longer than one SFTP write is written
-  // before the rest is sent (ssh2 splits it, and the close must come after the last part).
   // Through an idle remote shell when there is one and the server has base64 (one round trip, see
-// prepareUpload), else SFTP.
+  // prepareUpload), else over SFTP (uploadOverSftp).
   async upload(remotePath: string, content: string, mode: number): Promise<void> {
     const client = await this.pool.client(this.host);
     const prepared = this.prepareUpload({ path: remotePath, content, mode });
     const shell = prepared.seconds > 0 ? takeShell(client) : undefined;
     if (!shell?.writesFiles) {
       if (shell) giveBack(client, shell);
-      return this.withinDeadline(`upload ${remotePath}`, () => this.uploadNow(remotePath, content, mode));
+      return this.withinDeadline(`upload ${remotePath}`, () => this.uploadOverSftp(remotePath, content, mode));
     }
-    const [frame] = shell.runBatch([{ line: prepared.line, stopsBatch: false, onOutput: () => {} }]);
-    void (frame as Promise<FrameResult>).then(
+    const written = shell.run(prepared.line, () => {});
+    void written.then(
       () => giveBack(client, shell),
       () => {},
     );
-    this.checkUploaded(await this.answered(frame as Promise<FrameResult>, prepared.seconds, prepared.display, prepared.kind, client, shell), remotePath);
+    this.checkUploaded(await this.answered(written, prepared.seconds, prepared.display, prepared.kind, client, shell), remotePath);
   }
 
-  private async uploadNow(remotePath: string, content: string, mode: number): Promise<void> {
+  // Open, then write, set the mode (an existing file keeps its own otherwise; Kamal's upload sets
+  // it) and close sent together: two round trips. A file longer than one SFTP write is written
+  // before the rest is sent (ssh2 splits it, and the close must come after the last part).
+  private async uploadOverSftp(remotePath: string, content: string, mode: number): Promise<void> {
     const client = await this.pool.client(this.host);
     const sftp = await sftpSession(client).catch((error: Error) => {
       throw this.connectionFailure(error, client);
