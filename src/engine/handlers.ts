@@ -12,7 +12,9 @@ import { checkRollbackContainers, prepareAssets, stopStaleContainers, swapStep, 
 import { buildAndPush } from './steps/build.ts';
 import * as server from './steps/server.ts';
 
-const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number) => Promise<void>> = {
+// Each stage's step; `ride` is the next stage, whose commands the step may send with its own
+// (src/engine/plan.ts, `rideAlong`).
+const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number, ride?: HostStage) => Promise<void>> = {
   pull: server.pull,
   prepare: server.prepare,
   lock: acquireLockWaiting,
@@ -49,7 +51,7 @@ function lockLeftHeld(env: StepEnv, host: string, error: Error & { kind?: string
 export function stepHandlers(env: StepEnv): StepHandlers {
   return {
     hostStep: (input) => {
-      const step = classified(env, input.host, () => hostStages[input.stage](env, input.host, input.attempt));
+      const step = classified(env, input.host, () => hostStages[input.stage](env, input.host, input.attempt, input.ride));
       return input.stage === 'unlock' ? step.catch((error: Error & { kind?: string }) => Promise.reject(lockLeftHeld(env, input.host, error))) : step;
     },
     swapStep: (input) => classified(env, input.host, () => swapStep(env, input)),

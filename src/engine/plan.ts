@@ -117,3 +117,31 @@ export function hostsToConnectEarly(plan: Pick<DeployPlan, 'stages' | 'stageHost
   const stageHosts: Partial<Record<Stage, string[]>> = plan.stageHosts;
   return unique(plan.stages.flatMap((stage) => stageHosts[stage] ?? []));
 }
+
+// Stages whose commands a host may send in the round trip of the stage before it, the two being
+// next to each other in the plan. Kamal runs each stage on every host before the next stage on
+// any; here a host may do its share of the second while another host is still on the first. On
+// each host the commands are still sent in Kamal's order, and what a host does early is something
+// no other host can see:
+// - pull → prepare: `mkdir -p .kamal` (which the pull's audit line has just done anyway).
+// - network → proxy: the proxy's registry login and version probe (a read) after the host's own
+//   `docker network create`; the proxy is only started in the proxy stage, once the probe is read.
+// - tagLatest → prune: the host prunes its own stopped containers and dangling images right after
+//   its own tag; no host prunes before its tag.
+// A first stage that fails sends nothing of the second (the network's "already exists" is not a
+// failure; a real one still lets the login and the probe run, and both are harmless).
+const RIDES: ReadonlyArray<readonly [HostStage, HostStage]> = [
+  ['pull', 'prepare'],
+  ['network', 'proxy'],
+  ['tagLatest', 'prune'],
+];
+
+/** The stage whose commands `host` sends along with `stage`'s, if any (see RIDES). */
+export function rideAlong(plan: Pick<DeployPlan, 'stages' | 'stageHosts'>, stage: HostStage, host: string): HostStage | undefined {
+  const index = plan.stages.indexOf(stage);
+  if (index < 0) return undefined;
+  const next = plan.stages[index + 1];
+  const ride = RIDES.find(([first, second]) => first === stage && second === next);
+  if (!ride || !(plan.stageHosts[ride[1]] ?? []).includes(host)) return undefined;
+  return ride[1];
+}

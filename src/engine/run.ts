@@ -3,15 +3,20 @@ import { deployMachine, type AccessoriesInput, type DeployOutput, type HookInput
 import type { MachineEvent } from '../../machines/events.ts';
 import { hostMachine, type HostStepInput } from '../../machines/host.ts';
 import { hostGroupMachine } from '../../machines/host-group.ts';
-import type { DeployPlan } from '../../machines/plan.ts';
+import type { DeployPlan, HostStage } from '../../machines/plan.ts';
 import { roleSwapMachine, type SwapStepInput, type SwapStepOutput } from '../../machines/role-swap.ts';
 import type { EngineBus } from './events.ts';
+import { rideAlong } from './plan.ts';
 import type { RunStore } from './run-store.ts';
 
 // What the machines' named actors do. The engine builds these over real, recording or in-memory
 // transports; the machines never see how.
+// A host step as the engine asks for it: the machine's input, and the stage after it whose commands
+// the host may send in the same round trip (src/engine/plan.ts, `rideAlong`).
+export type HostStepRequest = HostStepInput & { ride?: HostStage };
+
 export interface StepHandlers {
-  hostStep(input: HostStepInput): Promise<void>;
+  hostStep(input: HostStepRequest): Promise<void>;
   swapStep(input: SwapStepInput): Promise<SwapStepOutput>;
   build(input: { version: string }): Promise<void>;
   hook(input: HookInput): Promise<void>;
@@ -137,10 +142,22 @@ function rootChildOf(ref: unknown): string | undefined {
   return actor.id;
 }
 
+// Each host step learns which stage it may do ahead. Only a run started here does: the replayed
+// part of a resumed run runs no steps, and its remaining steps simply do their own work.
+function withRides(handlers: StepHandlers, plan: DeployPlan): StepHandlers {
+  return {
+    ...handlers,
+    hostStep: (input) => {
+      const ride = rideAlong(plan, input.stage, input.host);
+      return handlers.hostStep(ride ? { ...input, ride } : input);
+    },
+  };
+}
+
 export async function runDeployment(options: RunOptions): Promise<DeployOutput> {
   const { plan, bus, store } = options;
   const forward = forwardMachineEvents(bus);
-  const machine = providedDeployMachine(options.handlers);
+  const machine = providedDeployMachine(withRides(options.handlers, plan));
   const actor = createActor(machine, {
     input: plan,
     id: 'deploy',

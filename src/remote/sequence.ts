@@ -21,8 +21,10 @@ export async function oneAtATime(transport: Pick<Transport, 'exec' | 'upload'>, 
       results.push(UPLOADED);
       continue;
     }
-    const { command, then, ...options } = step;
-    results.push(await transport.exec(command, options));
+    const { command, then, ended, ...options } = step;
+    const result = await transport.exec(command, options);
+    results.push(result);
+    ended?.(result);
     await then?.();
   }
   return results;

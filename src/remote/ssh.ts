@@ -453,6 +453,7 @@ class SshTransport implements Transport {
         throw error;
       }
       results.push(this.finished(id, c.display, result, c));
+      c.ended?.(result);
     }
     await thens;
     return results;

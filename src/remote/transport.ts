@@ -21,6 +21,9 @@ export interface SequencedCommand extends ExecOptions {
   // the commands go one at a time, right after the whole sequence is sent otherwise. The sequence
   // waits for what it returns before it ends (an audit line sent in between, say).
   then?: () => Promise<unknown> | void;
+  // Called once this command has ended and passed its check, before the next one's answer is
+  // looked at: how a caller tells a failure after it from a failure of it.
+  ended?: (result: ExecResult) => void;
 }
 
 // A file written as one step of a sequence, exactly as `upload` writes it; a failure stops the

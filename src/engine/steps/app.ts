@@ -9,10 +9,12 @@ import { envFor, rolesOn, type RoleConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import { inSequence } from '../../remote/sequence.ts';
+import type { HostStage } from '../../../machines/plan.ts';
 import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
 import type { StepEnv } from '../context.ts';
 import { overlapping } from './overlap.ts';
-import { audit, auditLine } from './server.ts';
+import { audit, auditLine, pruneSequence } from './server.ts';
+import { sendAhead } from './ahead.ts';
 
 // The app's part of a deployment on one host: stale containers, assets and error pages, and the
 // role swap (Kamal's cli/app/boot.rb), with Sextant's rollback when a new version fails.
@@ -105,12 +107,15 @@ export async function checkRollbackContainers(env: StepEnv, host: string): Promi
   }
 }
 
-export async function tagLatest(env: StepEnv, host: string): Promise<void> {
-  const t = env.transport(host);
-  await overlapping(t, async (later) => {
-    await later(auditLine(env, `Tagging ${app.appImage(env.config, env.version)} as the latest image`));
-    await t.exec(app.tagLatestImage(env.config, env.version));
-  });
+// With `ride` prune (deploy, setup), the host's prune follows its tag in the same round trip.
+export async function tagLatest(env: StepEnv, host: string, _attempt = 1, ride?: HostStage): Promise<void> {
+  await sendAhead(
+    env,
+    host,
+    ride === 'prune' ? ride : undefined,
+    [{ command: auditLine(env, `Tagging ${app.appImage(env.config, env.version)} as the latest image`) }, { command: app.tagLatestImage(env.config, env.version) }],
+    () => pruneSequence(env),
+  );
 }
 
 // --- the role swap -------------------------------------------------------------------------------

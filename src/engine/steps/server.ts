@@ -10,9 +10,12 @@ import { compareGemVersions, isGemVersion, proxyRunFor } from '../../config/inde
 import { UserError } from '../../errors.ts';
 import { CommandFailed, RemoteError } from '../../remote/failures.ts';
 import { inSequence } from '../../remote/sequence.ts';
+import type { ExecResult, SequencedStep } from '../../remote/transport.ts';
 import { openReverseTunnel } from '../../remote/tunnel.ts';
 import { sshSettings } from '../session.ts';
+import type { HostStage } from '../../../machines/plan.ts';
 import type { StepEnv } from '../context.ts';
+import { sendAhead, takeAhead } from './ahead.ts';
 import { overlapping } from './overlap.ts';
 
 // The server-level stages of a deployment, one host at a time. Each is safe to run again after a
@@ -26,9 +29,11 @@ export async function audit(env: StepEnv, host: string, message: string, role?: 
   await env.transport(host).exec(auditLine(env, message, role));
 }
 
+const loginCommand = (env: StepEnv) => login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) });
+
 export async function registryLogin(env: StepEnv, host: string): Promise<void> {
   if (!needsLogin(env.config.registry)) return;
-  await env.transport(host).exec(login({ registry: env.config.registry, secrets: (name) => env.secrets.get(name) }));
+  await env.transport(host).exec(loginCommand(env));
 }
 
 // build pull on one host, alone (`sextant build pull`) or as deploy's pull stage: login; with
@@ -38,19 +43,20 @@ export async function registryLogin(env: StepEnv, host: string): Promise<void> {
 // also holds every other pull until all probes and all seeds are done; here a host waits only
 // for its own mirror's seed, which is already pulling, so no host can wait for one that never
 // comes (a run resumed mid-pull, a host that failed before its probe).
-export async function pull(env: StepEnv, host: string): Promise<void> {
+// With `ride` prepare (deploy), the host's `mkdir -p .kamal` follows the pull in its round trip.
+export async function pull(env: StepEnv, host: string, _attempt = 1, ride?: HostStage): Promise<void> {
   const local = env.config.registry.local;
-  if (local === undefined || env.dryRun) return pullImageOn(env, host);
+  if (local === undefined || env.dryRun) return pullImageOn(env, host, ride);
   // Kamal 2.8's local registry: the server pulls from its own localhost:<port>, carried back here.
   const tunnel = await openReverseTunnel(sshSettings(env.config), host, local.port);
   try {
-    await pullImageOn(env, host);
+    await pullImageOn(env, host, ride);
   } finally {
     await tunnel.close();
   }
 }
 
-async function pullImageOn(env: StepEnv, host: string): Promise<void> {
+async function pullImageOn(env: StepEnv, host: string, ride?: HostStage): Promise<void> {
   const t = env.transport(host);
   // The mirror probe reads `docker info`, which the login does not change: both go out at once.
   const [, mirror] = await Promise.all([
@@ -63,11 +69,17 @@ async function pullImageOn(env: StepEnv, host: string): Promise<void> {
   try {
     await overlapping(t, async (later) => {
       await later(auditLine(env, `Pulled image with version ${env.version}`));
-      await inSequence(t, [
-        { command: removeImage(env.config, env.version), check: false },
-        { command: pullImage(env.config, env.version) },
-        { command: validateImage(env.config, env.version) },
-      ]);
+      await sendAhead(
+        env,
+        host,
+        ride === 'prepare' ? ride : undefined,
+        [
+          { command: removeImage(env.config, env.version), check: false },
+          { command: pullImage(env.config, env.version) },
+          { command: validateImage(env.config, env.version) },
+        ],
+        () => [{ command: ensureRunDirectory(env.config) }],
+      );
     });
   } finally {
     if (seed?.host === host) seed.settle();
@@ -105,7 +117,9 @@ function claimMirrorSeed(env: StepEnv, mirror: string, host: string): MirrorSeed
   return { ...seed, first: true };
 }
 
-export async function prepare(env: StepEnv, host: string): Promise<void> {
+export async function prepare(env: StepEnv, host: string, attempt = 1): Promise<void> {
+  const ahead = takeAhead(env, host, 'prepare', attempt);
+  if (ahead) return void (await ahead);
   await env.transport(host).exec(ensureRunDirectory(env.config));
 }
 
@@ -146,8 +160,9 @@ export async function releaseLock(env: StepEnv, host: string, attempt: number): 
   }
 }
 
-export async function network(env: StepEnv, host: string): Promise<void> {
-  const result = await env.transport(host).exec(createNetwork(), { check: false });
+// With `ride` proxy (a proxy host), the proxy's login and version probe follow in its round trip.
+export async function network(env: StepEnv, host: string, _attempt = 1, ride?: HostStage): Promise<void> {
+  const [result] = (await sendAhead(env, host, ride === 'proxy' ? ride : undefined, [{ command: createNetwork(), check: false }], () => proxyProbes(env))) as [ExecResult];
   if (result.exitCode !== 0 && !result.stderr.includes('already exists')) {
     throw new CommandFailed(host, 'docker network create kamal', result.exitCode, result.stdout, result.stderr, 'permanent');
   }
@@ -155,10 +170,13 @@ export async function network(env: StepEnv, host: string): Promise<void> {
 
 // proxy boot: login, refuse a kamal-proxy older than v0.9.0, then start the existing container
 // or run a new one from the boot config files.
-export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
+export async function proxyBoot(env: StepEnv, host: string, attempt = 1): Promise<void> {
   const t = env.transport(host);
+  const ahead = takeAhead<ExecResult[]>(env, host, 'proxy', attempt);
   // The version probe only reads the proxy container: it goes out with the login.
-  const [, probe] = await Promise.all([registryLogin(env, host), t.exec(proxyVersionProbe(), { check: false })]);
+  const probe = ahead
+    ? ((await ahead).at(-1) as ExecResult)
+    : (await Promise.all([registryLogin(env, host), t.exec(proxyVersionProbe(), { check: false })]))[1];
   const version = probe.stdout.trim();
   if (version && olderVersion(version, MINIMUM_PROXY_VERSION)) {
     throw new UserError(`kamal-proxy version ${version} is too old, run \`sextant proxy reboot\` in order to update to at least ${MINIMUM_PROXY_VERSION}`);
@@ -167,6 +185,12 @@ export async function proxyBoot(env: StepEnv, host: string): Promise<void> {
 }
 
 
+// The proxy's first commands, as they follow the network in one sequence: login, version probe.
+function proxyProbes(env: StepEnv): SequencedStep[] {
+  const login = needsLogin(env.config.registry) ? [{ command: loginCommand(env) }] : [];
+  return [...login, { command: proxyVersionProbe(), check: false }];
+}
+
 // Kamal compares kamal-proxy tags as gem versions without the `v`; a tag that is no version at all
 // (`latest`) makes Kamal crash, and is let through here.
 function olderVersion(version: string, minimum: string): boolean {
@@ -174,18 +198,21 @@ function olderVersion(version: string, minimum: string): boolean {
   return isGemVersion(a) && compareGemVersions(a, b) < 0;
 }
 
-export async function prune(env: StepEnv, host: string): Promise<void> {
-  const t = env.transport(host);
-  // Containers are pruned before images (an image a pruned container held can then go).
-  await overlapping(t, async (later) => {
-    await later(auditLine(env, 'Pruned containers'));
-    // One round trip for the three prunes; the images audit line is sent once the containers'
-    // prune is on its way, as `later` sends every audit line, after the one before it has ended.
-    await inSequence(t, [
-      { command: pruneContainers(env.config), then: () => later(auditLine(env, 'Pruned images')) },
-      ...pruneImages(env.config).map((command) => ({ command })),
-    ]);
-  });
+export async function prune(env: StepEnv, host: string, attempt = 1): Promise<void> {
+  const ahead = takeAhead(env, host, 'prune', attempt);
+  if (ahead) return void (await ahead);
+  await inSequence(env.transport(host), pruneSequence(env));
+}
+
+// Containers are pruned before images (an image a pruned container held can then go). The audit
+// lines go in the same sequence, each before its prune as Kamal sends them: one round trip for all.
+export function pruneSequence(env: StepEnv): SequencedStep[] {
+  return [
+    { command: auditLine(env, 'Pruned containers') },
+    { command: pruneContainers(env.config) },
+    { command: auditLine(env, 'Pruned images') },
+    ...pruneImages(env.config).map((command) => ({ command })),
+  ];
 }
 
 // server bootstrap: Docker must be there; Sextant installs it only where Kamal would.

@@ -4,160 +4,57 @@
 // Kamal's per-host order of sending (the conformance tests compare it against Kamal's record).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Command } from '../../../src/commands/command.ts';
-import { render } from '../../../src/commands/shell.ts';
-import { loadConfig, selectHosts } from '../../../src/config/index.ts';
-import { openSession } from '../../../src/engine/session.ts';
-import type { StepEnv } from '../../../src/engine/context.ts';
 import { stopStaleContainers, swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
 import { proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
-import { isUpload, type ExecOptions, type ExecResult, type SequencedStep, type Transport } from '../../../src/remote/transport.ts';
-import { createSecrets } from '../../../src/secrets/index.ts';
-import { tempProject } from '../config/temp-project.ts';
+import type { StepEnv } from '../../../src/engine/context.ts';
+import { BatchingServer, HeldServer, ONE, rounds, setup, short, TWO_ROLES, type Reply } from './held-server.ts';
 
-type Reply = (line: string) => Partial<ExecResult>;
-
-// Holds every command until the test answers the round.
-class HeldServer implements Transport {
-  readonly sent: string[] = [];
-  private waiting: Array<{ line: string; answer: (result: ExecResult) => void }> = [];
-  constructor(readonly host: string) {}
-
-  private hold(line: string): Promise<ExecResult> {
-    this.sent.push(line);
-    return new Promise((answer) => this.waiting.push({ line, answer }));
-  }
-  // As the real transports: a non-zero exit throws unless `check: false`.
-  async exec(command: Command, options: ExecOptions = {}): Promise<ExecResult> {
-    const result = await this.hold(render(command));
-    if (result.exitCode !== 0 && options.check !== false) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
-    return result;
-  }
-  async upload(path: string): Promise<void> {
-    const result = await this.hold(`UPLOAD ${path}`);
-    if (result.exitCode !== 0) throw new Error(`upload of ${path} failed: ${result.stderr}`);
-  }
-  async uploadDirectory(): Promise<void> {}
-  async close(): Promise<void> {}
-
-  // Answers everything in flight; returns what that was.
-  answerRound(reply: Reply): string[] {
-    const round = this.waiting;
-    this.waiting = [];
-    for (const { line, answer } of round) answer({ exitCode: 0, stdout: '', stderr: '', ...reply(line) });
-    return round.map((w) => w.line);
-  }
-}
-
-// As SshTransport.execSequence: the whole sequence goes out in one round; answers are taken in
-// order, the first checked failure throws and the rest of the sequence is not run.
-class BatchingServer extends HeldServer {
-  async execSequence(steps: SequencedStep[]): Promise<ExecResult[]> {
-    const answers = steps.map((step) => (isUpload(step) ? this.upload(step.upload.path).then(() => ({ exitCode: 0, stdout: '', stderr: '' })) : this.exec(step.command, { check: false })));
-    for (const answer of answers) answer.catch(() => {});
-    const thens = Promise.all(steps.map((step) => (isUpload(step) ? undefined : step.then?.())));
-    const results: ExecResult[] = [];
-    for (const [i, answer] of answers.entries()) {
-      const result = await answer;
-      const step = steps[i]!;
-      if (result.exitCode !== 0 && (isUpload(step) || step.check !== false)) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
-      results.push(result);
+test('tag latest: the audit line, then the tag, in one sequence (one round where sequences go at once)', async () => {
+  for (const [Server, expected] of [
+    [HeldServer, [['audit Tagging'], ['docker tag a/b:v2']]],
+    [BatchingServer, [['audit Tagging', 'docker tag a/b:v2']]],
+  ] as const) {
+    const { env, server, cleanup } = setup(ONE, Server);
+    try {
+      const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1'));
+      assert.is(error, undefined);
+      assert.equal(seen, expected);
+    } finally {
+      cleanup();
     }
-    await thens;
-    return results;
-  }
-}
-
-const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-// Runs a step to its end, one round of answers at a time; the rounds, shortened to each command's
-// first words.
-async function rounds(server: HeldServer, step: Promise<unknown>, reply: Reply = () => ({})) {
-  let settled: { error?: unknown } | undefined;
-  step.then(() => (settled = {}), (error: unknown) => (settled = { error }));
-  const seen: string[][] = [];
-  for (let i = 0; i < 50; i++) {
-    await tick();
-    const round = server.answerRound(reply);
-    if (round.length) seen.push(round.map(short));
-    else if (settled) break;
-  }
-  return { rounds: seen, error: settled?.error };
-}
-
-const short = (line: string) => {
-  if (line.includes('-audit.log')) return `audit ${/\] (\[\w+\] )?([A-Z]\w+)/.exec(line)?.[2]}`;
-  if (line.startsWith('UPLOAD')) return 'upload';
-  return line.split(' ').slice(0, 3).join(' ');
-};
-
-function setup(yaml: string, Server: typeof HeldServer = HeldServer): { env: StepEnv; server: (host: string) => HeldServer; cleanup: () => void } {
-  const project = tempProject({ 'config/deploy.yml': yaml });
-  const config = loadConfig({ cwd: project.dir, env: {} });
-  const servers = new Map<string, HeldServer>();
-  const server = (host: string) => servers.get(host) ?? servers.set(host, new Server(host)).get(host)!;
-  const session = openSession({
-    config,
-    selection: selectHosts(config),
-    secrets: createSecrets(new Map(), []),
-    version: () => 'v2',
-    command: 'deploy',
-    cwd: project.dir,
-    env: {},
-    skipHooks: true,
-    dryRun: false,
-    transports: server,
-  });
-  return { env: session.env, server, cleanup: project.cleanup };
-}
-
-const ONE = 'service: app\nimage: a/b\nservers: [h1]\nregistry: { username: u, password: p }\nbuilder: { arch: amd64 }\n';
-const TWO_ROLES =
-  'service: app\nimage: a/b\nservers:\n  web: [h1, h2]\n  workers:\n    hosts: [h1]\n    cmd: bin/jobs\nregistry: { username: u, password: p }\nbuilder: { arch: amd64 }\n';
-
-test('tag latest: the audit line goes out with the tag (nothing reads its answer); the step ends when both have', async () => {
-  const { env, server, cleanup } = setup(ONE);
-  try {
-    const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1'));
-    assert.is(error, undefined);
-    assert.equal(seen, [['audit Tagging', 'docker tag a/b:v2']]);
-  } finally {
-    cleanup();
   }
 });
 
-test('an audit line that fails still fails its step, after the command sent with it', async () => {
+test('an audit line that fails fails its step, and what follows it is not sent', async () => {
   const { env, server, cleanup } = setup(ONE);
   try {
     const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1'), (line) => (line.includes('-audit.log') ? { exitCode: 1, stderr: 'disk full' } : {}));
-    assert.equal(seen, [['audit Tagging', 'docker tag a/b:v2']]);
-    assert.ok(error instanceof Error && /disk full|audit|exit/i.test(error.message), String(error));
+    assert.equal(seen, [['audit Tagging']]);
+    assert.ok(error instanceof Error && /disk full/.test(error.message), String(error));
   } finally {
     cleanup();
   }
 });
 
-test('prune: each audit line overlaps its prune, but the two audit lines never overlap each other (they stay in order in the audit log), and containers are pruned before images', async () => {
+test("prune, one step at a time: each audit line before its prune, containers before images, as Kamal sends them", async () => {
   const { env, server, cleanup } = setup(ONE);
   try {
     const { rounds: seen, error } = await rounds(server('h1'), prune(env, 'h1'));
     assert.is(error, undefined);
-    assert.equal(seen[0], ['audit Pruned', 'docker ps -q']);
-    assert.equal(seen[1]?.[0], 'audit Pruned');
-    assert.ok(server('h1').sent[2]?.includes('Pruned images'), 'the second audit line is the images one');
-    assert.ok(seen[1]?.[1]?.startsWith('docker image prune'), seen[1]?.join(' | '));
+    assert.equal(seen, [['audit Pruned'], ['docker ps -q'], ['audit Pruned'], ['docker image prune'], ['docker image ls']]);
+    assert.ok(server('h1').sent[0]?.includes('Pruned containers') && server('h1').sent[2]?.includes('Pruned images'));
   } finally {
     cleanup();
   }
 });
 
-test('prune over a transport that sends sequences at once: the three prunes in one round with the first audit line; the images audit line follows it (audit lines never overlap each other)', async () => {
+test('prune over a transport that sends sequences at once: both audit lines and the three prunes in one round, in the same order', async () => {
   const { env, server, cleanup } = setup(ONE, BatchingServer);
   try {
     const { rounds: seen, error } = await rounds(server('h1'), prune(env, 'h1'));
     assert.is(error, undefined);
-    assert.equal(seen, [['audit Pruned', 'docker ps -q', 'docker image prune', 'docker image ls'], ['audit Pruned']]);
-    assert.ok(server('h1').sent[4]?.includes('Pruned images'));
+    assert.equal(seen, [['audit Pruned', 'docker ps -q', 'audit Pruned', 'docker image prune', 'docker image ls']]);
+    assert.ok(server('h1').sent[2]?.includes('Pruned images'));
   } finally {
     cleanup();
   }

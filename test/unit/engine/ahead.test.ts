@@ -1,0 +1,191 @@
+// A stage done ahead (src/engine/steps/ahead.ts, `rideAlong` in src/engine/plan.ts): a host sends its
+// next stage's commands in the round trip of the stage before. On each host the commands keep
+// Kamal's order (what the conformance tests compare); what a first stage's failure stops, and what
+// the next stage does with the outcome left for it, is shown here.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { DeployPlan, HostStage } from '../../../machines/plan.ts';
+import { loadConfig, selectHosts } from '../../../src/config/index.ts';
+import { deployPlan, rideAlong, type DeployCommand } from '../../../src/engine/plan.ts';
+import { runDeployment, type HostStepRequest, type StepHandlers } from '../../../src/engine/run.ts';
+import { EngineBus } from '../../../src/engine/events.ts';
+import { tagLatest } from '../../../src/engine/steps/app.ts';
+import { network, prepare, proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
+import { tempProject } from '../config/temp-project.ts';
+import { BatchingServer, HeldServer, ONE, rounds, setup, TWO_ROLES } from './held-server.ts';
+
+// web on three hosts, the proxy on two of them; workers on a fourth host without the proxy.
+const FLEET = `service: app
+image: a/b
+servers:
+  web: [h1, h2, h3]
+  workers:
+    hosts: [h4]
+    cmd: bin/jobs
+registry: { username: u, password: p }
+builder: { arch: amd64 }
+`;
+
+function planFor(command: DeployCommand, lockInherited = false): DeployPlan {
+  const project = tempProject({ 'config/deploy.yml': FLEET });
+  try {
+    const config = loadConfig({ cwd: project.dir, env: {} });
+    return deployPlan(config, selectHosts(config), { runId: 'r', command, version: 'v2', skipPush: true, lockInherited });
+  } finally {
+    project.cleanup();
+  }
+}
+
+function rides(plan: DeployPlan): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const [stage, hosts] of Object.entries(plan.stageHosts) as Array<[HostStage, string[]]>) {
+    for (const host of hosts) {
+      const ride = rideAlong(plan, stage, host);
+      if (ride) (found[`${stage} → ${ride}`] ??= []).push(host);
+    }
+  }
+  return found;
+}
+
+test('deploy: pull carries prepare, the network carries the proxy (on proxy hosts only), the tag carries the prune', () => {
+  assert.equal(rides(planFor('deploy')), {
+    'pull → prepare': ['h1', 'h2', 'h3', 'h4'],
+    'network → proxy': ['h1', 'h2', 'h3'],
+    'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'],
+  });
+});
+
+test('only next stages of the plan ride: redeploy has no proxy or prune, a nested deploy (KAMAL_LOCK) no prepare, setup pulls under the lock', () => {
+  assert.equal(rides(planFor('redeploy')), { 'pull → prepare': ['h1', 'h2', 'h3', 'h4'] });
+  assert.equal(rides(planFor('deploy', true)), { 'network → proxy': ['h1', 'h2', 'h3'], 'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'] });
+  assert.equal(rides(planFor('setup')), { 'network → proxy': ['h1', 'h2', 'h3'], 'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'] });
+  assert.equal(rides(planFor('rollback')), {});
+});
+
+test('the engine tells each host step the stage it may carry, and only that', async () => {
+  const plan = { ...planFor('deploy'), stages: planFor('deploy').stages.filter((s) => s !== 'preConnect' && s !== 'boot' && s !== 'preDeploy' && s !== 'postDeploy') };
+  const asked: string[] = [];
+  const handlers: StepHandlers = {
+    hostStep: async (input: HostStepRequest) => void asked.push(`${input.stage}@${input.host}${input.ride ? ` +${input.ride}` : ''}`),
+    swapStep: async () => ({}),
+    build: async () => {},
+    hook: async () => {},
+    accessories: async () => {},
+  };
+  const output = await runDeployment({ plan, handlers, bus: new EngineBus() });
+  assert.ok(output.ok);
+  assert.ok(asked.includes('pull@h1 +prepare') && asked.includes('network@h4') && asked.includes('network@h2 +proxy'), asked.join(', '));
+  assert.ok(asked.includes('proxy@h1') && asked.includes('prune@h4') && asked.includes('tagLatest@h3 +prune'), asked.join(', '));
+  assert.is(asked.filter((a) => a.includes('+')).length, 4 + 3 + 4);
+});
+
+test('tag and prune in one round trip, in Kamal\'s order; the prune step then sends nothing, a retried one sends its own', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1', 1, 'prune'));
+    assert.is(error, undefined);
+    assert.equal(seen, [['audit Tagging', 'docker tag a/b:v2', 'audit Pruned', 'docker ps -q', 'audit Pruned', 'docker image prune', 'docker image ls']]);
+    const sent = server('h1').sent.length;
+    assert.equal((await rounds(server('h1'), prune(env, 'h1', 1))).rounds, []);
+    assert.is(server('h1').sent.length, sent);
+    assert.equal((await rounds(server('h1'), prune(env, 'h1', 2))).rounds, [['audit Pruned', 'docker ps -q', 'audit Pruned', 'docker image prune', 'docker image ls']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a tag that fails sends nothing of the prune (one step at a time), and leaves nothing for it: the prune stage would send its own', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const failTag = (line: string) => (line.startsWith('docker tag') ? { exitCode: 1, stderr: 'no such image' } : {});
+    const { rounds: seen, error } = await rounds(server('h1'), tagLatest(env, 'h1', 1, 'prune'), failTag);
+    assert.ok(error instanceof Error && /no such image/.test(error.message), String(error));
+    assert.equal(seen, [['audit Tagging'], ['docker tag a/b:v2']]);
+    assert.is((await rounds(server('h1'), prune(env, 'h1', 1))).rounds.length, 5);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a prune that fails after a good tag: the tag step succeeds; the prune stage fails with it; its retry prunes again', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    let broken = true;
+    const failPrune = (line: string) => (broken && line.startsWith('docker image prune') ? { exitCode: 1, stderr: 'daemon busy' } : {});
+    const tagged = await rounds(server('h1'), tagLatest(env, 'h1', 1, 'prune'), failPrune);
+    assert.is(tagged.error, undefined);
+    const first = await rounds(server('h1'), prune(env, 'h1', 1), failPrune);
+    assert.equal(first.rounds, []);
+    assert.ok(first.error instanceof Error && /daemon busy/.test(first.error.message), String(first.error));
+    broken = false;
+    const retried = await rounds(server('h1'), prune(env, 'h1', 2), failPrune);
+    assert.is(retried.error, undefined);
+    assert.is(retried.rounds[0]?.length, 5);
+  } finally {
+    cleanup();
+  }
+});
+
+test("the network carries the proxy's login and version probe; the proxy step then only makes its folder and starts the proxy", async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const exists = (line: string) => (line.startsWith('docker network create') ? { exitCode: 1, stderr: 'network with name kamal already exists' } : {});
+    const net = await rounds(server('h1'), network(env, 'h1', 1, 'proxy'), exists);
+    assert.is(net.error, undefined);
+    assert.equal(net.rounds, [['docker network create', 'docker login -u', 'docker inspect kamal-proxy']]);
+    const boot = await rounds(server('h1'), proxyBoot(env, 'h1', 1));
+    assert.is(boot.error, undefined);
+    assert.equal(boot.rounds, [['/usr/bin/env mkdir -p', 'docker container start']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a too-old kamal-proxy read ahead still stops the proxy stage before anything is started', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    await rounds(server('h1'), network(env, 'h1', 1, 'proxy'), (line) => (line.startsWith('docker inspect kamal-proxy') ? { stdout: 'v0.8.7\n' } : {}));
+    const boot = await rounds(server('h1'), proxyBoot(env, 'h1', 1));
+    assert.ok(boot.error instanceof Error && /v0\.8\.7 is too old/.test(boot.error.message), String(boot.error));
+    assert.equal(boot.rounds, []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a network that really fails: the network stage fails (its login and probe ran, and are harmless)', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    const broken = (line: string) => (line.startsWith('docker network create') ? { exitCode: 1, stderr: 'Cannot connect to the Docker daemon' } : {});
+    const net = await rounds(server('h1'), network(env, 'h1', 1, 'proxy'), broken);
+    assert.ok(net.error instanceof Error && /Cannot connect/.test(net.error.message), String(net.error));
+  } finally {
+    cleanup();
+  }
+});
+
+test('the pull carries `mkdir -p .kamal` after its label check; prepare then sends nothing', async () => {
+  const { env, server, cleanup } = setup(TWO_ROLES, BatchingServer);
+  try {
+    const pulled = await rounds(server('h1'), pull(env, 'h1', 1, 'prepare'), (line) => (line.startsWith('docker info') ? { stdout: '\n' } : {}));
+    assert.is(pulled.error, undefined);
+    assert.equal(pulled.rounds.at(-1), ['audit Pulled', 'docker image rm', 'docker pull a/b:v2', 'docker inspect -f', '/usr/bin/env mkdir -p']);
+    assert.equal((await rounds(server('h1'), prepare(env, 'h1', 1))).rounds, []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a pull that fails does not make the folder; prepare makes it itself', async () => {
+  const { env, server, cleanup } = setup(ONE, HeldServer);
+  try {
+    const pulled = await rounds(server('h1'), pull(env, 'h1', 1, 'prepare'), (line) => (line.startsWith('docker pull') ? { exitCode: 1, stderr: 'manifest unknown' } : {}));
+    assert.ok(pulled.error instanceof Error && /manifest unknown/.test(pulled.error.message), String(pulled.error));
+    assert.not.ok(server('h1').sent.some((line) => line === '/usr/bin/env mkdir -p .kamal'));
+    assert.equal((await rounds(server('h1'), prepare(env, 'h1', 1))).rounds, [['/usr/bin/env mkdir -p']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test.run();
