@@ -25,6 +25,9 @@ export interface SwapStepInput {
   // The new container's id as the start step read it right after `docker run`; without it (a
   // retried or resumed start, say) the health step reads it itself.
   containerId?: string;
+  // renameClash: the start comes right after it (the role may start: the primary role, or the
+  // barrier is open), so the step may send the start's commands in its round trip.
+  startFollows?: boolean;
   attempt: number;
 }
 
@@ -81,8 +84,12 @@ const stepInput = (context: RoleSwapContext, step: SwapStep): SwapStepInput => (
   step,
   oldVersion: context.oldVersion,
   containerId: context.containerId,
+  ...(step === 'renameClash' && mayStart(context) ? { startFollows: true } : {}),
   attempt: context.attempt,
 });
+
+// Kamal's barrier: the primary role starts at once; the others once its first container is healthy.
+const mayStart = (context: Pick<RoleSwapContext, 'gatekeeper' | 'barrier'>) => context.gatekeeper || context.barrier === 'open';
 
 const outputOf = (context: RoleSwapContext): RoleSwapOutput => ({
   ok: context.failure === undefined,
@@ -112,7 +119,7 @@ const roleSwapSetup = setup({
   },
   guards: {
     canRetry: ({ context }, params: { error: unknown }) => canRetry(context, params.error),
-    mayStart: ({ context }) => context.gatekeeper || context.barrier === 'open',
+    mayStart: ({ context }) => mayStart(context),
     barrierClosed: ({ context }) => !context.gatekeeper && context.barrier === 'closed',
   },
   actions: {

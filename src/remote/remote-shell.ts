@@ -12,7 +12,9 @@
 //
 // Batches. Commands that always run one after another (pull, then check the image) can be written
 // together, saving a round trip per command after the first. Flags on the first line say how:
-// `c` — a non-zero exit of this command stops the rest of its batch; `+` — this frame continues the
+// `c` — a non-zero exit of this command stops the rest of its batch; `o` — so does any output of this
+// command (a probe that finds something: its output is passed on in one piece, with one final
+// newline); `+` — this frame continues the
 // batch before it, and is skipped (answered `M -`) once a `c` command of that batch has failed. A
 // frame without `+` starts afresh, so a failed batch never holds back the next command.
 import { randomBytes } from 'node:crypto';
@@ -42,8 +44,10 @@ const DRIVER = [
   '  if [ "$s" = 1 ]; then',
   '    printf "%s -\\n" "$m"',
   '  else',
-  '    (eval "$c") </dev/null',
-  '    r=$?',
+  '    case "$h" in',
+  '      *" "*o*) o=$( (eval "$c") </dev/null ); r=$?; [ -z "$o" ] || { printf "%s\\n" "$o"; s=1; } ;;',
+  '      *) (eval "$c") </dev/null; r=$? ;;',
+  '    esac',
   '    case "$h" in *" "*c*) [ "$r" = 0 ] || s=1 ;; esac',
   '    printf "%s %s\\n" "$m" "$r"',
   '  fi',
@@ -65,10 +69,12 @@ export interface FrameFlags {
   stopsBatch?: boolean;
   // Continues the batch written before it (skipped once that batch was stopped).
   continuesBatch?: boolean;
+  // Any output stops the rest of the batch (the output comes back whole, with one final newline).
+  stopsOnOutput?: boolean;
 }
 
 export function frame(marker: string, line: string, flags: FrameFlags = {}): string {
-  const letters = `${flags.continuesBatch ? '+' : ''}${flags.stopsBatch ? 'c' : ''}`;
+  const letters = `${flags.continuesBatch ? '+' : ''}${flags.stopsBatch ? 'c' : ''}${flags.stopsOnOutput ? 'o' : ''}`;
   return `${marker}${letters ? ` ${letters}` : ''}\n${line}\n${marker}\n`;
 }
 
@@ -136,6 +142,7 @@ export class FramedStream {
 export interface BatchCommand {
   line: string;
   stopsBatch: boolean;
+  stopsOnOutput?: boolean;
   onOutput: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
@@ -213,14 +220,15 @@ export class RemoteShell {
 
   /**
    * Writes the commands as one batch, all at once; one promise per command, settled in order.
-   * After a command with `stopsBatch` fails, the ones after it are answered 'skipped'.
+   * After a command with `stopsBatch` fails, or one with `stopsOnOutput` prints anything, the ones
+   * after it are answered 'skipped'.
    */
   runBatch(commands: BatchCommand[]): Promise<FrameResult>[] {
     if (this.busy) return commands.map(() => Promise.reject(new Error('remote shell busy')));
     let text = '';
     const promises = commands.map((command, index) => {
       const marker = newMarker();
-      text += frame(marker, command.line, { stopsBatch: command.stopsBatch, continuesBatch: index > 0 });
+      text += frame(marker, command.line, { stopsBatch: command.stopsBatch, stopsOnOutput: command.stopsOnOutput, continuesBatch: index > 0 });
       return new Promise<FrameResult>((resolve, reject) => {
         this.queue.push({
           resolve,

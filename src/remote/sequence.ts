@@ -3,7 +3,8 @@ import { isUpload, type ExecResult, type SequencedStep, type Transport } from '.
 /**
  * Commands (and uploads) that always run one after another on a host: through the transport's own
  * `execSequence` where it has one (an SSH transport sends them in one round trip), else one `exec`
- * or `upload` at a time. Either way the first checked failure throws and nothing after it runs.
+ * or `upload` at a time. Either way the first checked failure throws and nothing after it runs,
+ * and a `stopsOnOutput` probe that prints anything ends the sequence (fewer answers come back).
  */
 export async function inSequence(transport: Transport, steps: SequencedStep[]): Promise<ExecResult[]> {
   if (transport.execSequence && steps.length > 1) return transport.execSequence(steps);
@@ -21,11 +22,12 @@ export async function oneAtATime(transport: Pick<Transport, 'exec' | 'upload'>, 
       results.push(UPLOADED);
       continue;
     }
-    const { command, then, ended, ...options } = step;
+    const { command, then, ended, stopsOnOutput, ...options } = step;
     const result = await transport.exec(command, options);
     results.push(result);
     ended?.(result);
     await then?.();
+    if (stopsOnOutput && result.stdout.trim()) break;
   }
   return results;
 }

@@ -418,6 +418,7 @@ class SshTransport implements Transport {
       prepared.map((c, index) => ({
         line: c.line,
         stopsBatch: c.check !== false,
+        stopsOnOutput: c.stopsOnOutput === true,
         onOutput: (stream, text) => {
           const id = ids[index];
           if (id === undefined) held[index]?.push([stream, text]);
@@ -454,6 +455,8 @@ class SshTransport implements Transport {
       }
       results.push(this.finished(id, c.display, result, c));
       c.ended?.(result);
+      // The frames after it are answered 'skipped' by the shell.
+      if (c.stopsOnOutput && result.stdout.trim()) break;
     }
     await thens;
     return results;
@@ -475,6 +478,7 @@ class SshTransport implements Transport {
       uploadPath: upload.path,
       then: undefined,
       onOutput: undefined,
+      stopsOnOutput: false,
     };
   }
 

@@ -24,6 +24,9 @@ export interface SequencedCommand extends ExecOptions {
   // Called once this command has ended and passed its check, before the next one's answer is
   // looked at: how a caller tells a failure after it from a failure of it.
   ended?: (result: ExecResult) => void;
+  // A probe whose finding changes what comes next: if it prints anything, the sequence ends there,
+  // without failing, and the caller gets the answers up to and including it.
+  stopsOnOutput?: boolean;
 }
 
 // A file written as one step of a sequence, exactly as `upload` writes it; a failure stops the

@@ -10,11 +10,14 @@ import type { StepEnv } from '../context.ts';
 // Only this process knows: a resumed run sends them again, and each of these stages is safe to
 // run twice.
 
+// A host stage, or a role swap's start (`start <role>`), which its rename step may carry.
+export type AheadStage = HostStage | `start ${string}`;
+
 const aheadOf = new WeakMap<StepEnv, Map<string, Promise<unknown>>>();
 
-const keyOf = (host: string, stage: HostStage) => `${host}\u0000${stage}`;
+const keyOf = (host: string, stage: AheadStage) => `${host}\u0000${stage}`;
 
-export function leaveAhead(env: StepEnv, host: string, stage: HostStage, outcome: Promise<unknown>): void {
+export function leaveAhead(env: StepEnv, host: string, stage: AheadStage, outcome: Promise<unknown>): void {
   let ahead = aheadOf.get(env);
   if (!ahead) aheadOf.set(env, (ahead = new Map()));
   // Looked at when the stage runs; never an unhandled rejection before that.
@@ -23,7 +26,7 @@ export function leaveAhead(env: StepEnv, host: string, stage: HostStage, outcome
 }
 
 // The outcome left for this stage on this host, once: only to a first attempt.
-export function takeAhead<T = unknown>(env: StepEnv, host: string, stage: HostStage, attempt: number): Promise<T> | undefined {
+export function takeAhead<T = unknown>(env: StepEnv, host: string, stage: AheadStage, attempt: number): Promise<T> | undefined {
   const ahead = aheadOf.get(env);
   const key = keyOf(host, stage);
   const outcome = ahead?.get(key);
@@ -32,13 +35,13 @@ export function takeAhead<T = unknown>(env: StepEnv, host: string, stage: HostSt
 }
 
 // Sends a step's own commands and, when the plan lets it (`next`), the next stage's right after them
-// in one sequence (one round trip). Returns the answers to its own commands and throws what failed
-// among them; nothing of the next stage runs then. The next stage's answers, or the failure among
-// its commands, are left for it.
+// in one sequence (one round trip). Returns the answers to its own commands (fewer when one of
+// them stopped the sequence: `stopsOnOutput`) and throws what failed among them; nothing of the
+// next stage runs then. The next stage's answers, or the failure among its commands, are left for it.
 export async function sendAhead(
   env: StepEnv,
   host: string,
-  next: HostStage | undefined,
+  next: AheadStage | undefined,
   own: SequencedCommand[],
   ahead: () => SequencedStep[],
 ): Promise<ExecResult[]> {
@@ -46,9 +49,12 @@ export async function sendAhead(
   if (!next) return inSequence(transport, own);
   const answers: ExecResult[] = [];
   const counted = own.map((step) => ({ ...step, ended: (result: ExecResult) => (step.ended?.(result), answers.push(result)) }));
+  const aheadSteps = ahead();
   try {
-    const results = await inSequence(transport, [...counted, ...ahead()]);
-    leaveAhead(env, host, next, Promise.resolve(results.slice(own.length)));
+    const results = await inSequence(transport, [...counted, ...aheadSteps]);
+    // A probe that found something (`stopsOnOutput`) ended the sequence early: the next stage's
+    // commands did not all run, and it sends its own.
+    if (results.length === own.length + aheadSteps.length) leaveAhead(env, host, next, Promise.resolve(results.slice(own.length)));
   } catch (error) {
     if (answers.length < own.length) throw error;
     leaveAhead(env, host, next, Promise.reject(error));

@@ -9,12 +9,13 @@ import { envFor, rolesOn, type RoleConfig } from '../../config/index.ts';
 import { UserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import { inSequence } from '../../remote/sequence.ts';
+import type { ExecResult, SequencedStep } from '../../remote/transport.ts';
 import type { HostStage } from '../../../machines/plan.ts';
 import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
 import type { StepEnv } from '../context.ts';
 import { overlapping } from './overlap.ts';
 import { audit, auditLine, pruneSequence } from './server.ts';
-import { sendAhead } from './ahead.ts';
+import { sendAhead, takeAhead } from './ahead.ts';
 
 // The app's part of a deployment on one host: stale containers, assets and error pages, and the
 // role swap (Kamal's cli/app/boot.rb), with Sextant's rollback when a new version fails.
@@ -124,7 +125,7 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
   const role = roleNamed(env, input.role);
   switch (input.step) {
     case 'renameClash':
-      return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version) };
+      return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version, input.startFollows === true) };
     case 'start':
       return { containerId: await startNewVersion(env, input.host, role, input.version, input.attempt) };
     case 'health':
@@ -140,25 +141,29 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
 }
 
 // A container of this very version already there is renamed out of the way, and the version
-// running before the boot is noted (Kamal reads it after the rename).
-// A deploy usually brings a version the servers have not run: there, both probes (they only read)
-// go out together rather than one round trip after the other. If a clash turns up after all (the
-// same version deployed again), the answer read beside it is still Kamal's: the rename changes only
-// the clashing container's name, so the running version is the one read, with the clash's version
-// replaced by its new name. A rollback or an `app boot` expects the clash (the old version's
-// container, the running one): there the probes go in Kamal's order.
-async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string | undefined> {
-  if (!DEPLOYS_NEW_VERSIONS.has(env.command)) {
-    if (await containerId(env, host, role, version)) await renameClash(env, host, role, version);
-    return currentVersion(env, host, role);
-  }
-  const [clash, running] = await Promise.all([containerId(env, host, role, version), currentVersion(env, host, role)]);
-  if (!clash) return running;
-  const renamed = await renameClash(env, host, role, version);
-  return running === version ? renamed : running;
+// running before the boot is read after that, as Kamal does. Both probes only read and go out as
+// one sequence: when the first finds no clash (a deploy of a new version, the usual case), the
+// second runs at once, in the same round trip; when it finds one, the sequence ends there, the
+// clash is renamed and the running version is read then.
+// With `startFollows` (the role starts right after this step) the start's commands follow the
+// probes in that round trip too, when no clash stops them: what the start step would send first
+// thing, in its order; its answers are left for the start step (steps/ahead.ts).
+async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string, startFollows: boolean): Promise<string | undefined> {
+  const start = startFollows ? startSequenceOrNone(env, host, role, version) : undefined;
+  const probes = [
+    { command: app.containerIdForVersion(env.config, role, version), check: false, stopsOnOutput: true },
+    { command: app.currentRunningVersion(env.config, role), check: false },
+  ];
+  const answers = await sendAhead(env, host, start ? startOf(role) : undefined, probes, () => [
+    { command: auditLine(env, `Booted app version ${version}`, role.name) },
+    ...(start ?? []),
+  ]);
+  if (answers.length === probes.length) return firstLine(answers[1]?.stdout ?? '');
+  await renameClash(env, host, role, version);
+  return currentVersion(env, host, role);
 }
 
-const DEPLOYS_NEW_VERSIONS = new Set(['deploy', 'redeploy', 'setup']);
+const startOf = (role: RoleConfig) => `start ${role.name}` as const;
 
 async function renameClash(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string> {
   const renamed = app.replacedVersion(version, env.randomHex(8));
@@ -171,10 +176,39 @@ async function renameClash(env: StepEnv, host: string, role: RoleConfig, version
   return renamed;
 }
 
+// The start's commands after its audit line: the env folder, the env file and the run, in
+// Kamal's order; for proxy roles the new container's id is read right after, for kamal-proxy.
+// Throws when the role's env cannot be made (a missing env/tags entry).
+function startSequence(env: StepEnv, host: string, role: RoleConfig, version: string): SequencedStep[] {
+  const hostEnv = envFor(env.config, role.name, host);
+  const content = envFileContent(hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const));
+  const run = app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host });
+  return [
+    { command: app.ensureEnvDirectory(env.config) },
+    { upload: { path: role.envFilePath, content, mode: 0o600 } },
+    { command: run },
+    ...(role.runsProxy ? [{ command: app.containerIdForVersion(env.config, role, version), check: false }] : []),
+  ];
+}
+
+// A start that cannot be prepared is not sent ahead: the start step then fails as it always has.
+function startSequenceOrNone(env: StepEnv, host: string, role: RoleConfig, version: string): SequencedStep[] | undefined {
+  try {
+    return startSequence(env, host, role, version);
+  } catch {
+    return undefined;
+  }
+}
+
+const idFromStart = (role: RoleConfig, results: ExecResult[]) => (role.runsProxy ? firstLine(results.at(-1)?.stdout ?? '') : undefined);
+
 // Returns the new container's id for proxy roles: Kamal reads it right after `docker run` to give it
 // to kamal-proxy, so it goes out with the run (one round trip) and the health step does not ask again.
 async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, version: string, attempt: number): Promise<string | undefined> {
   const t = env.transport(host);
+  const ahead = takeAhead<ExecResult[]>(env, host, startOf(role), attempt);
+  // Sent with the rename step's probes: the audit line, then the start's sequence.
+  if (ahead) return idFromStart(role, (await ahead).slice(1));
   // A retry (after a dropped connection, or in a resumed run) may find the container the first try
   // created; a try killed halfway may have left it created but not started.
   if (attempt > 1 && (await containerId(env, host, role, version))) {
@@ -183,28 +217,17 @@ async function startNewVersion(env: StepEnv, host: string, role: RoleConfig, ver
   }
   return overlapping(t, async (later) => {
     await later(auditLine(env, `Booted app version ${version}`, role.name));
-    const envDirectory = { command: app.ensureEnvDirectory(env.config) };
-    // Read after the mkdir, as Kamal reads it: a missing env/tags entry fails once the mkdir ran.
-    let hostEnv: ReturnType<typeof envFor>;
-    let content: string;
+    let steps: SequencedStep[];
     try {
-      hostEnv = envFor(env.config, role.name, host);
-      content = envFileContent(hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const));
+      steps = startSequence(env, host, role, version);
     } catch (error) {
-      await t.exec(envDirectory.command);
+      // Kamal makes the env folder before it reads the env: the mkdir still runs.
+      await t.exec(app.ensureEnvDirectory(env.config));
       throw error;
     }
-    // The env folder, the env file and the run, in Kamal's order, as one sequence: over SSH one
-    // round trip (the file written by the remote shell), each step only once the one before it has
-    // succeeded. For proxy roles the new container's id is read right after, for kamal-proxy.
-    const run = app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host });
-    const results = await inSequence(t, [
-      envDirectory,
-      { upload: { path: role.envFilePath, content, mode: 0o600 } },
-      { command: run },
-      ...(role.runsProxy ? [{ command: app.containerIdForVersion(env.config, role, version), check: false }] : []),
-    ]);
-    return role.runsProxy ? firstLine(results.at(-1)?.stdout ?? '') : undefined;
+    // Over SSH one round trip (the file written by the remote shell), each step only once the one
+    // before it has succeeded.
+    return idFromStart(role, await inSequence(t, steps));
   });
 }
 

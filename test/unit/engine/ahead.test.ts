@@ -9,7 +9,7 @@ import { loadConfig, selectHosts } from '../../../src/config/index.ts';
 import { deployPlan, rideAlong, type DeployCommand } from '../../../src/engine/plan.ts';
 import { runDeployment, type HostStepRequest, type StepHandlers } from '../../../src/engine/run.ts';
 import { EngineBus } from '../../../src/engine/events.ts';
-import { tagLatest } from '../../../src/engine/steps/app.ts';
+import { swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
 import { network, prepare, proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
 import { tempProject } from '../config/temp-project.ts';
 import { BatchingServer, HeldServer, ONE, rounds, setup, TWO_ROLES } from './held-server.ts';
@@ -183,6 +183,77 @@ test('a pull that fails does not make the folder; prepare makes it itself', asyn
     assert.ok(pulled.error instanceof Error && /manifest unknown/.test(pulled.error.message), String(pulled.error));
     assert.not.ok(server('h1').sent.some((line) => line === '/usr/bin/env mkdir -p .kamal'));
     assert.equal((await rounds(server('h1'), prepare(env, 'h1', 1))).rounds, [['/usr/bin/env mkdir -p']]);
+  } finally {
+    cleanup();
+  }
+});
+
+const renameClash = (env: Parameters<typeof swapStep>[0], startFollows: boolean) =>
+  swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'renameClash', attempt: 1, ...(startFollows ? { startFollows } : {}) });
+const start = (env: Parameters<typeof swapStep>[0], attempt = 1) => swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt });
+const running = (line: string) => (line.includes('docker ps --latest') ? { stdout: 'v1\n' } : {});
+
+test("a role that starts right after its probes: the start's audit line, env folder, env file, docker run and id read follow them in one round; the start step sends nothing and has the id", async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    let ran = false;
+    const reply = (line: string) => {
+      if (line.startsWith('docker run')) ran = true;
+      if (line.startsWith('docker container ls') && ran) return { stdout: 'fe12ab34cd56\n' };
+      return running(line);
+    };
+    const probes = await rounds(server('h1'), renameClash(env, true), reply);
+    assert.is(probes.error, undefined);
+    assert.equal(probes.rounds, [['docker container ls', '/usr/bin/env sh -c', 'audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls']]);
+    const step = start(env);
+    const started = await rounds(server('h1'), step, reply);
+    assert.equal(started.rounds, []);
+    assert.equal(await step, { containerId: 'fe12ab34cd56' });
+  } finally {
+    cleanup();
+  }
+});
+
+test('without startFollows (a role waiting at the barrier) the probes go alone, and the start sends its own commands', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    assert.equal((await rounds(server('h1'), renameClash(env, false), running)).rounds, [['docker container ls', '/usr/bin/env sh -c']]);
+    const started = await rounds(server('h1'), start(env), running);
+    assert.equal(started.rounds, [['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls']]);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a clash stops the sequence before anything of the start: the clash is renamed, the running version read, and the start step sends its own', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const clash = (line: string) => (line.startsWith('docker container ls --all --filter name=^app-web-v2$') && !server('h1').sent.some((l) => l.startsWith('docker rename')) ? { stdout: 'abc123\n' } : running(line));
+    const probes = await rounds(server('h1'), renameClash(env, true), clash);
+    assert.is(probes.error, undefined);
+    assert.equal(probes.rounds, [['docker container ls'], ['audit Renaming', 'docker rename app-web-v2'], ['/usr/bin/env sh -c']]);
+    assert.not.ok(server('h1').sent.some((l) => l.startsWith('docker run')));
+    const started = await rounds(server('h1'), start(env), running);
+    assert.ok(started.rounds.flat().includes('docker run --detach'), started.rounds.join(' | '));
+  } finally {
+    cleanup();
+  }
+});
+
+test('a docker run that fails in the probes\' round trip: the rename step still succeeds; the start step fails with it; its retry starts afresh', async () => {
+  const { env, server, cleanup } = setup(ONE, BatchingServer);
+  try {
+    let broken = true;
+    const reply = (line: string) => (broken && line.startsWith('docker run') ? { exitCode: 125, stderr: 'port is already allocated' } : running(line));
+    const probes = await rounds(server('h1'), renameClash(env, true), reply);
+    assert.is(probes.error, undefined);
+    const first = await rounds(server('h1'), start(env), reply);
+    assert.equal(first.rounds, []);
+    assert.ok(first.error instanceof Error && /already allocated/.test(first.error.message), String(first.error));
+    broken = false;
+    const retried = await rounds(server('h1'), start(env, 2), reply);
+    assert.is(retried.error, undefined);
+    assert.ok(retried.rounds.flat().includes('docker run --detach'), retried.rounds.join(' | '));
   } finally {
     cleanup();
   }

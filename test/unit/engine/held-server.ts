@@ -58,6 +58,7 @@ export class BatchingServer extends HeldServer {
       if (result.exitCode !== 0 && (isUpload(step) || step.check !== false)) throw new Error(`exit ${result.exitCode}: ${result.stderr}`);
       results.push(result);
       if (!isUpload(step)) step.ended?.(result);
+      if (!isUpload(step) && step.stopsOnOutput && result.stdout.trim()) break;
     }
     await thens;
     return results;

@@ -202,6 +202,24 @@ test('barrier news that comes while the rename step still runs is kept for later
   }
 });
 
+test("the rename step hears whether the start follows it at once: the primary role's yes, another role's only with the barrier open", async () => {
+  const told = async (options: SwapOptions) => {
+    const fakes: Fakes = { calls: [], behave: () => {} };
+    const handlers = fakeHandlers(fakes);
+    const seen: Array<boolean | undefined> = [];
+    const h = underParent(
+      providedRoleSwapMachine({ ...handlers, swapStep: (input) => (input.step === 'renameClash' && seen.push(input.startFollows), handlers.swapStep(input)) }),
+      { host: 'h1', role: options.role ?? 'web', runsProxy: true, version: 'v2', gatekeeper: options.primary ?? true, barrier: options.barrier ?? 'pending', retry },
+    );
+    await outcome(h);
+    h.stop();
+    return seen;
+  };
+  assert.equal(await told({ primary: true }), [true]);
+  assert.equal(await told({ role: 'workers', primary: false, barrier: 'open' }), [true]);
+  assert.equal(await told({ role: 'workers', primary: false, barrier: 'closed' }), [undefined]);
+});
+
 test('a role that starts with the barrier already open or closed does not wait', async () => {
   const open: Fakes = { calls: [], behave: () => {} };
   const h1 = swap(open, { role: 'workers', barrier: 'open' });

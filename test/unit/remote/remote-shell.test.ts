@@ -223,6 +223,43 @@ test('driver: a failed command that stops its batch skips the rest of it, and on
   }
 });
 
+test('driver: a probe that stops its batch on output skips the rest when it prints anything (its output comes back whole), and lets it run when it prints nothing', async () => {
+  const { shell, child } = await startShell();
+  try {
+    const noop = () => {};
+    const found = await Promise.all(
+      shell.runBatch([
+        { line: "printf 'abc123\\n\\n'; exit 0", stopsBatch: false, stopsOnOutput: true, onOutput: noop },
+        { line: 'echo should-not-run', stopsBatch: true, onOutput: noop },
+      ]),
+    );
+    assert.equal(found, [{ exitCode: 0, stdout: 'abc123\n', stderr: '' }, 'skipped']);
+    const none = await Promise.all(
+      shell.runBatch([
+        { line: 'true', stopsBatch: false, stopsOnOutput: true, onOutput: noop },
+        { line: 'echo ran', stopsBatch: true, onOutput: noop },
+      ]),
+    );
+    assert.equal(none, [
+      { exitCode: 0, stdout: '', stderr: '' },
+      { exitCode: 0, stdout: 'ran\n', stderr: '' },
+    ]);
+    // Its exit status is still its own, and a failure with no output stops nothing unless checked.
+    const failed = await Promise.all(
+      shell.runBatch([
+        { line: 'echo oops >&2; exit 4', stopsBatch: false, stopsOnOutput: true, onOutput: noop },
+        { line: 'echo still', stopsBatch: true, onOutput: noop },
+      ]),
+    );
+    assert.equal(failed, [
+      { exitCode: 4, stdout: '', stderr: 'oops\n' },
+      { exitCode: 0, stdout: 'still\n', stderr: '' },
+    ]);
+  } finally {
+    child.kill();
+  }
+});
+
 test('driver: a command that only continues the batch still runs after an unchecked failure', async () => {
   const { shell, child } = await startShell();
   try {
