@@ -161,6 +161,11 @@ export function appRun(input: AppRunInput): Command {
     role.cmd !== undefined && shellCode(role.cmd));
 }
 
+/** `docker inspect --format '{{.Config.Hostname}}' <prefix>-<version>` */
+export function containerHostname(role: RoleConfig, version: string): Command {
+  return docker('inspect', '--format', '{{.Config.Hostname}}', appContainerName(role, version));
+}
+
 /** `docker start <prefix>-<version>` */
 export function appStart(_config: Config, role: RoleConfig, version: string): Command {
   return docker('start', appContainerName(role, version));

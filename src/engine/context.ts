@@ -5,6 +5,8 @@ import type { EngineBus } from './events.ts';
 
 // Everything a step needs, fixed for one run. Steps are plain async functions of this.
 export interface StepEnv {
+  // The run's id (kept by a resumed run): what names this run's containers' hostnames.
+  runId?: string;
   config: Config;
   selection: Selection;
   readonly version: string;

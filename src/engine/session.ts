@@ -129,6 +129,7 @@ export function openSession(request: SessionRequest): Session {
     get lockVersion() {
       return (lockVersion ??= (request.lockVersion ?? request.version)());
     },
+    runId,
     secrets,
     transport,
     local,

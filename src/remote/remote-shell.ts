@@ -16,7 +16,9 @@
 // command (a probe that finds something: its output is passed on in one piece, with one final
 // newline); `+` — this frame continues the
 // batch before it, and is skipped (answered `M -`) once a `c` command of that batch has failed. A
-// frame without `+` starts afresh, so a failed batch never holds back the next command.
+// frame without `+` starts afresh, so a failed batch never holds back the next command. A command
+// that ran out of time (exit 124 or 137, what `timeout -k` gives; the client gives up on it too)
+// stops its batch whatever its flags: nothing queued behind it runs.
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
@@ -49,6 +51,7 @@ const DRIVER = [
   '      *) (eval "$c") </dev/null; r=$? ;;',
   '    esac',
   '    case "$h" in *" "*c*) [ "$r" = 0 ] || s=1 ;; esac',
+  '    case "$r" in 124|137) s=1 ;; esac',
   '    printf "%s %s\\n" "$m" "$r"',
   '  fi',
   '  printf "%s\\n" "$m" >&2',

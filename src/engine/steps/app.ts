@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as app from '../../commands/app.ts';
@@ -125,7 +126,7 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
   const role = roleNamed(env, input.role);
   switch (input.step) {
     case 'renameClash':
-      return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version, input.startFollows === true) };
+      return { oldVersion: await renameClashAndFindOld(env, input.host, role, input.version, input.startFollows === true, input.attempt) };
     case 'start':
       return { containerId: await startNewVersion(env, input.host, role, input.version, input.attempt) };
     case 'health':
@@ -148,7 +149,8 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
 // With `startFollows` (the role starts right after this step) the start's commands follow the
 // probes in that round trip too, when no clash stops them: what the start step would send first
 // thing, in its order; its answers are left for the start step (steps/ahead.ts).
-async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string, startFollows: boolean): Promise<string | undefined> {
+async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string, startFollows: boolean, attempt: number): Promise<string | undefined> {
+  if (attempt > 1) await removeOwnStart(env, host, role, version);
   const start = startFollows ? startSequenceOrNone(env, host, role, version) : undefined;
   const probes = [
     { command: app.containerIdForVersion(env.config, role, version), check: false, stopsOnOutput: true },
@@ -164,6 +166,26 @@ async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfi
 }
 
 const startOf = (role: RoleConfig) => `start ${role.name}` as const;
+
+// A retried rename step (a resumed run's, or after a lost connection) may find the container its
+// first try started behind the probes: this run's own, never handed to kamal-proxy (the health step
+// comes later). Known by the hostname this run gives it, it is stopped and removed, so that the
+// probes see the host as the first try did and do not take it for a clash to rename.
+async function removeOwnStart(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<void> {
+  const t = env.transport(host);
+  const named = firstLine((await t.exec(app.containerHostname(role, version), { check: false })).stdout);
+  if (named !== app.appHostname(host, runHostnameHex(env, host, role, version))) return;
+  env.bus.emit('log', { level: 'info', host, message: `Removing ${app.appContainerName(role, version)}, which an interrupted try of this run started`, at: Date.now() });
+  await t.exec(app.appStop(env.config, role, version), { check: false });
+  await t.exec(app.removeContainer(env.config, role, version));
+}
+
+// The new container's hostname ends in 12 hex digits (random in Kamal). A run with an id derives
+// them from it, so a retry recognizes the container this run started.
+function runHostnameHex(env: StepEnv, host: string, role: RoleConfig, version: string): string {
+  if (!env.runId) return env.randomHex(6);
+  return createHash('sha256').update(`${env.runId}\u0000${host}\u0000${role.name}\u0000${version}`).digest('hex').slice(0, 12);
+}
 
 async function renameClash(env: StepEnv, host: string, role: RoleConfig, version: string): Promise<string> {
   const renamed = app.replacedVersion(version, env.randomHex(8));
@@ -182,7 +204,7 @@ async function renameClash(env: StepEnv, host: string, role: RoleConfig, version
 function startSequence(env: StepEnv, host: string, role: RoleConfig, version: string): SequencedStep[] {
   const hostEnv = envFor(env.config, role.name, host);
   const content = envFileContent(hostEnv.secrets.map(([name, secret]) => [name, env.secrets.get(secret)] as const));
-  const run = app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, env.randomHex(6)), host });
+  const run = app.appRun({ config: env.config, role, env: hostEnv, version, hostname: app.appHostname(host, runHostnameHex(env, host, role, version)), host });
   return [
     { command: app.ensureEnvDirectory(env.config) },
     { upload: { path: role.envFilePath, content, mode: 0o600 } },

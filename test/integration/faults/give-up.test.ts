@@ -38,8 +38,8 @@ const goneFor: GoneAt[] = [
   { point: POINTS.pull, others: 'old', troubled: 'old', wayBack: false },
   { point: POINTS.run, others: 'new', troubled: 'old', wayBack: true },
   { point: POINTS.switch, others: 'new', troubled: 'either', wayBack: true },
-  // Every server switched; its prune (and nothing else) is lost.
-  { point: POINTS.prune, others: 'new', troubled: 'new', wayBack: false },
+  // Every server switched; its tag and prune (and nothing else) are lost.
+  { point: POINTS.tagAndPrune, others: 'new', troubled: 'new', wayBack: false },
 ];
 
 for (const scenario of goneFor) {

@@ -118,7 +118,8 @@ export const POINTS = {
   switch: { name: 'kamal-proxy switch', reached: commandOn((service) => new RegExp(`kamal-proxy deploy ${service}-web`)) },
   // tag, prune and unlock take about a second together: a fault from here meets the unlock.
   afterBoot: { name: 'after the boot (tag, prune, unlock)', reached: stageStart('tagLatest') },
-  prune: { name: 'prune', reached: stageStart('prune') },
+  // A host prunes in the round trip of its tag (src/engine/plan.ts, rideAlong): both go together.
+  tagAndPrune: { name: 'tag and prune', reached: stageStart('tagLatest') },
 } satisfies Record<string, DeployPoint>;
 
 export interface FaultedRun {

@@ -259,4 +259,41 @@ test('a docker run that fails in the probes\' round trip: the rename step still 
   }
 });
 
+test("a retried rename step finds the container its first try started (this run's hostname): it is stopped and removed, and the probes and the start go again", async () => {
+  const first = setup(ONE, BatchingServer);
+  let hostname = '';
+  try {
+    await rounds(first.server('h1'), renameClash(first.env, true), running);
+    hostname = /--hostname (\S+)/.exec(first.server('h1').sent.find((l) => l.startsWith('docker run')) ?? '')?.[1] ?? '';
+    assert.match(hostname, /^h1-[0-9a-f]{12}$/);
+    const again = swapStep(first.env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'renameClash', attempt: 2, startFollows: true });
+    const retried = await rounds(first.server('h1'), again, (line) => (line.startsWith('docker inspect --format') ? { stdout: `${hostname}\n` } : running(line)));
+    assert.is(retried.error, undefined);
+    assert.equal(retried.rounds.slice(0, 3), [['docker inspect --format'], ['docker container ls'], ['docker container ls']]);
+    assert.ok(first.server('h1').sent.some((l) => l.includes('xargs docker stop')) && first.server('h1').sent.some((l) => l.includes('xargs docker container rm')));
+    assert.equal(retried.rounds.at(-1)?.slice(0, 2), ['docker container ls', '/usr/bin/env sh -c']);
+    assert.equal(await again, { oldVersion: 'v1' });
+  } finally {
+    first.cleanup();
+  }
+});
+
+test('a retried rename step leaves a container another run started (another hostname): it is a clash, renamed as Kamal does', async () => {
+  const { env, server, cleanup } = setup(ONE);
+  try {
+    const clash = (line: string) => {
+      if (line.startsWith('docker inspect --format')) return { stdout: 'h1-0123456789ab\n' };
+      if (line.startsWith('docker container ls --all --filter name=^app-web-v2$') && !server('h1').sent.some((l) => l.startsWith('docker rename'))) return { stdout: 'abc123\n' };
+      return running(line);
+    };
+    const step = swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'renameClash', attempt: 2, startFollows: true });
+    const { rounds: seen, error } = await rounds(server('h1'), step, clash);
+    assert.is(error, undefined);
+    assert.equal(seen, [['docker inspect --format'], ['docker container ls'], ['audit Renaming', 'docker rename app-web-v2'], ['/usr/bin/env sh -c']]);
+    assert.not.ok(server('h1').sent.some((l) => l.includes('xargs docker container rm')));
+  } finally {
+    cleanup();
+  }
+});
+
 test.run();

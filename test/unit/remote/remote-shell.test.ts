@@ -260,6 +260,23 @@ test('driver: a probe that stops its batch on output skips the rest when it prin
   }
 });
 
+test('driver: a command that ran out of time (exit 124 or 137, as `timeout -k` ends it) stops its batch even when its exit is not checked', async () => {
+  const { shell, child } = await startShell();
+  try {
+    for (const code of [124, 137]) {
+      const results = await Promise.all(
+        shell.runBatch([
+          { line: `exit ${code}`, stopsBatch: false, onOutput: () => {} },
+          { line: 'echo should-not-run', stopsBatch: false, onOutput: () => {} },
+        ]),
+      );
+      assert.equal(results, [{ exitCode: code, stdout: '', stderr: '' }, 'skipped']);
+    }
+  } finally {
+    child.kill();
+  }
+});
+
 test('driver: a command that only continues the batch still runs after an unchecked failure', async () => {
   const { shell, child } = await startShell();
   try {
