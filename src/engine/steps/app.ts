@@ -142,28 +142,37 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
 }
 
 // A container of this very version already there is renamed out of the way, and the version
-// running before the boot is read after that, as Kamal does. Both probes only read and go out as
-// one sequence: when the first finds no clash (a deploy of a new version, the usual case), the
-// second runs at once, in the same round trip; when it finds one, the sequence ends there, the
-// clash is renamed and the running version is read then.
-// With `startFollows` (the role starts right after this step) the start's commands follow the
-// probes in that round trip too, when no clash stops them: what the start step would send first
-// thing, in its order; its answers are left for the start step (steps/ahead.ts).
+// running before the boot is noted (Kamal reads it after the rename). The clash probe is a frame
+// that ends its batch when it finds a container (`stopsOnOutput`).
+// With `startFollows` (the role starts right after this step) the start's audit line and commands
+// follow the clash probe in its batch, and so run only when there is no clash: what the start step
+// would send first thing, in its order; their answers are left for the start step (steps/ahead.ts).
+// A deploy usually brings a version the servers have not run: there the running-version probe (it
+// only reads) goes out beside that batch rather than in it, so that its docker time does not
+// delay the start. If a clash turns up after all (the same version deployed again), the answer read
+// beside it is still Kamal's: the rename changes only the clashing container's name, so the running
+// version is the one read, with the clash's version replaced by its new name. A rollback or an
+// `app boot` expects the clash: there the running version is read in the batch after the clash
+// probe, or after the rename, in Kamal's order.
 async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string, startFollows: boolean, attempt: number): Promise<string | undefined> {
   if (attempt > 1) await removeOwnStart(env, host, role, version);
   const start = startFollows ? startSequenceOrNone(env, host, role, version) : undefined;
-  const probes = [
-    { command: app.containerIdForVersion(env.config, role, version), check: false, stopsOnOutput: true },
-    { command: app.currentRunningVersion(env.config, role), check: false },
-  ];
-  const answers = await sendAhead(env, host, start ? startOf(role) : undefined, probes, () => [
-    { command: auditLine(env, `Booted app version ${version}`, role.name) },
-    ...(start ?? []),
-  ]);
-  if (answers.length === probes.length) return firstLine(answers[1]?.stdout ?? '');
-  await renameClash(env, host, role, version);
-  return currentVersion(env, host, role);
+  const next = start ? startOf(role) : undefined;
+  const clashProbe = { command: app.containerIdForVersion(env.config, role, version), check: false, stopsOnOutput: true };
+  const startSteps = () => [{ command: auditLine(env, `Booted app version ${version}`, role.name) }, ...(start ?? [])];
+  if (!DEPLOYS_NEW_VERSIONS.has(env.command)) {
+    const answers = await sendAhead(env, host, next, [clashProbe, { command: app.currentRunningVersion(env.config, role), check: false }], startSteps);
+    if (answers.length === 2) return firstLine(answers[1]?.stdout ?? '');
+    await renameClash(env, host, role, version);
+    return currentVersion(env, host, role);
+  }
+  const [[clash], running] = await Promise.all([sendAhead(env, host, next, [clashProbe], startSteps), currentVersion(env, host, role)]);
+  if (!firstLine(clash?.stdout ?? '')) return running;
+  const renamed = await renameClash(env, host, role, version);
+  return running === version ? renamed : running;
 }
+
+const DEPLOYS_NEW_VERSIONS = new Set(['deploy', 'redeploy', 'setup']);
 
 const startOf = (role: RoleConfig) => `start ${role.name}` as const;
 
