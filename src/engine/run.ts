@@ -9,12 +9,12 @@ import type { EngineBus } from './events.ts';
 import { rideAlong } from './plan.ts';
 import type { RunStore } from './run-store.ts';
 
-// What the machines' named actors do. The engine builds these over real, recording or in-memory
-// transports; the machines never see how.
 // A host step as the engine asks for it: the machine's input, and the stage after it whose commands
 // the host may send in the same round trip (src/engine/plan.ts, `rideAlong`).
 export type HostStepRequest = HostStepInput & { ride?: HostStage };
 
+// What the machines' named actors do. The engine builds these over real, recording or in-memory
+// transports; the machines never see how.
 export interface StepHandlers {
   hostStep(input: HostStepRequest): Promise<void>;
   swapStep(input: SwapStepInput): Promise<SwapStepOutput>;
