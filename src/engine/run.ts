@@ -142,8 +142,8 @@ function rootChildOf(ref: unknown): string | undefined {
   return actor.id;
 }
 
-// Each host step learns which stage it may do ahead. Only a run started here does: the replayed
-// part of a resumed run runs no steps, and its remaining steps simply do their own work.
+// Each host step learns which stage it may do ahead. In a resumed run a replayed step runs
+// nothing and so leaves nothing ahead: the stage after it sends its own commands.
 function withRides(handlers: StepHandlers, plan: DeployPlan): StepHandlers {
   return {
     ...handlers,
