@@ -3,7 +3,6 @@ import { isUserError } from '../errors.ts';
 import { RemoteError } from '../remote/failures.ts';
 import type { StepEnv } from './context.ts';
 import { runHook } from './hooks.ts';
-import type { Ride } from './plan.ts';
 import type { StepHandlers } from './run.ts';
 import { bootAccessory } from './operations/accessory.ts';
 import { acquireLockWaiting } from './operations/lock-wait.ts';
@@ -15,7 +14,7 @@ import * as server from './steps/server.ts';
 
 // Each stage's step; `ride` is the next stage, whose commands the step may send with its own
 // (src/engine/plan.ts, `rideAlong`).
-const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number, ride?: Ride) => Promise<void>> = {
+const hostStages: Record<HostStage, (env: StepEnv, host: string, attempt: number, ride?: HostStage) => Promise<void>> = {
   pull: server.pull,
   prepare: server.prepare,
   lock: acquireLockWaiting,

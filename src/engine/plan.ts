@@ -136,26 +136,12 @@ const RIDES: ReadonlyArray<readonly [HostStage, HostStage]> = [
   ['tagLatest', 'prune'],
 ];
 
-// What a host step may send along with its own commands: a next stage (RIDES), or, for the
-// stale-container stage, the two probes that open the boot of the host's first role (`probes
-// <role>`; the step decides whether they may go, src/engine/steps/app.ts).
-export type Ride = HostStage | `probes ${string}`;
-
-/** What `host` may send along with `stage`'s commands, if anything (see RIDES and Ride). */
-export function rideAlong(plan: Pick<DeployPlan, 'stages' | 'stageHosts' | 'rolesOnHost'>, stage: HostStage, host: string): Ride | undefined {
+/** The stage whose commands `host` sends along with `stage`'s, if any (see RIDES). */
+export function rideAlong(plan: Pick<DeployPlan, 'stages' | 'stageHosts'>, stage: HostStage, host: string): HostStage | undefined {
   const index = plan.stages.indexOf(stage);
   if (index < 0) return undefined;
   const next = plan.stages[index + 1];
-  if (stage === 'stopStale') return bootProbesRide(plan, index, host);
   const ride = RIDES.find(([first, second]) => first === stage && second === next);
   if (!ride || !(plan.stageHosts[ride[1]] ?? []).includes(host)) return undefined;
   return ride[1];
-}
-
-// The boot comes next (the assets stage between sends nothing to a host without an assets role,
-// which the step checks), and the host boots a role.
-function bootProbesRide(plan: Pick<DeployPlan, 'stages' | 'rolesOnHost'>, index: number, host: string): Ride | undefined {
-  const after = plan.stages.slice(index + 1).filter((stage) => stage !== 'assets');
-  const first = plan.rolesOnHost[host]?.[0];
-  return after[0] === 'boot' && first ? `probes ${first.name}` : undefined;
 }

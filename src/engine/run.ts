@@ -6,12 +6,12 @@ import { hostGroupMachine } from '../../machines/host-group.ts';
 import type { DeployPlan, HostStage } from '../../machines/plan.ts';
 import { roleSwapMachine, type SwapStepInput, type SwapStepOutput } from '../../machines/role-swap.ts';
 import type { EngineBus } from './events.ts';
-import { rideAlong, type Ride } from './plan.ts';
+import { rideAlong } from './plan.ts';
 import type { RunStore } from './run-store.ts';
 
-// A host step as the engine asks for it: the machine's input, and what the host may send in the
-// same round trip (src/engine/plan.ts, `rideAlong`).
-export type HostStepRequest = HostStepInput & { ride?: Ride };
+// A host step as the engine asks for it: the machine's input, and the stage after it whose commands
+// the host may send in the same round trip (src/engine/plan.ts, `rideAlong`).
+export type HostStepRequest = HostStepInput & { ride?: HostStage };
 
 // What the machines' named actors do. The engine builds these over real, recording or in-memory
 // transports; the machines never see how.

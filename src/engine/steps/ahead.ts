@@ -10,9 +10,8 @@ import type { StepEnv } from '../context.ts';
 // Only this process knows: a resumed run sends them again, and each of these stages is safe to
 // run twice.
 
-// A host stage, a role swap's start (`start <role>`), which its rename step may carry, or a role
-// swap's probes (`probes <role>`), which the stale-container stage may carry.
-export type AheadStage = HostStage | `start ${string}` | `probes ${string}`;
+// A host stage, or a role swap's start (`start <role>`), which its rename step may carry.
+export type AheadStage = HostStage | `start ${string}`;
 
 const aheadOf = new WeakMap<StepEnv, Map<string, Promise<unknown>>>();
 

@@ -7,17 +7,16 @@ import { envFileContent } from '../../commands/env-file.ts';
 import { cleanUpErrorPages, createErrorPagesDirectory, errorPagesDirectory, isErrorPageFile } from '../../commands/error-pages.ts';
 import { proxyList, proxyTargetOf } from '../../commands/proxy.ts';
 import { envFor, rolesOn, type RoleConfig } from '../../config/index.ts';
-import { hookWillRun } from '../hooks.ts';
-import type { Ride } from '../plan.ts';
 import { UserError } from '../../errors.ts';
 import { RemoteError } from '../../remote/failures.ts';
 import { inSequence } from '../../remote/sequence.ts';
 import type { ExecResult, SequencedStep } from '../../remote/transport.ts';
+import type { HostStage } from '../../../machines/plan.ts';
 import type { SwapStepInput, SwapStepOutput } from '../../../machines/role-swap.ts';
 import type { StepEnv } from '../context.ts';
 import { overlapping } from './overlap.ts';
 import { audit, auditLine, pruneSequence } from './server.ts';
-import { leaveAhead, sendAhead, takeAhead } from './ahead.ts';
+import { sendAhead, takeAhead } from './ahead.ts';
 
 // The app's part of a deployment on one host: stale containers, assets and error pages, and the
 // role swap (Kamal's cli/app/boot.rb), with Sextant's rollback when a new version fails.
@@ -44,57 +43,18 @@ export async function containerId(env: StepEnv, host: string, role: RoleConfig, 
   return firstLine((await env.transport(host).exec(app.containerIdForVersion(env.config, role, version), { check: false })).stdout);
 }
 
-// Running containers of a role other than the current one are stopped before the boot. The two
-// probes only read, and go together; with the last role's, the boot's first probes may go too
-// (`ride`, see bootProbesGoEarly).
-export async function stopStaleContainers(env: StepEnv, host: string, _attempt = 1, ride?: Ride): Promise<void> {
+// Running containers of a role other than the current one are stopped before the boot.
+export async function stopStaleContainers(env: StepEnv, host: string): Promise<void> {
   const t = env.transport(host);
-  const roles = selectedRolesOn(env, host);
-  const boots = bootProbesGoEarly(env, host, ride);
-  for (const [index, role] of roles.entries()) {
-    const probes = [t.exec(app.listVersions(env.config, role), { check: false }), currentVersion(env, host, role)] as const;
-    if (boots && index === roles.length - 1) leaveAhead(env, host, probesOf(boots), bootProbes(env, host, boots));
-    const [listed, current] = await Promise.all(probes);
+  for (const role of selectedRolesOn(env, host)) {
+    // Two probes that only read: sent together.
+    const [listed, current] = await Promise.all([t.exec(app.listVersions(env.config, role), { check: false }), currentVersion(env, host, role)]);
     const versions = listed.stdout.split('\n').filter((v) => v.trim());
     for (const version of versions.filter((v) => v !== current)) {
       env.bus.emit('log', { level: 'info', host, message: `Stopping stale container for role ${role.name} with version ${version}`, at: Date.now() });
       await t.exec(app.appStop(env.config, role, version), { check: false });
     }
   }
-}
-
-// The boot's first commands on a host are two probes that only read: is there a container of this
-// very version (a clash), and which version runs. Kamal sends them right after the stale-container
-// stage, and nothing between changes their answers: a stale container is stopped, not renamed or
-// removed (the clash probe lists every state), and it is never the newest running one (that one
-// is the current version, which is not stale). So a deploy sends them with the stale probes of
-// the host's last role, for the role the plan boots first there (`ride`: `probes <role>`), and
-// that role's rename step takes the answers. Not when something may run between the two stages: a
-// pre-app-boot hook (it may do anything), or an assets role (its extraction runs containers).
-function bootProbesGoEarly(env: StepEnv, host: string, ride: Ride | undefined): RoleConfig | undefined {
-  if (!ride?.startsWith('probes ') || !DEPLOYS_NEW_VERSIONS.has(env.command) || hookWillRun(env, 'pre-app-boot')) return undefined;
-  if (selectedRolesOn(env, host).some((role) => role.assets)) return undefined;
-  return roleNamed(env, ride.slice('probes '.length));
-}
-
-interface BootProbes {
-  clash: boolean;
-  running: string | undefined;
-}
-
-const probesOf = (role: RoleConfig) => `probes ${role.name}` as const;
-
-function bootProbes(env: StepEnv, host: string, role: RoleConfig): Promise<BootProbes> {
-  const t = env.transport(host);
-  return Promise.all([t.exec(app.containerIdForVersion(env.config, role, env.version), { check: false }), currentVersion(env, host, role)]).then(([clash, running]) => ({
-    clash: firstLine(clash.stdout) !== undefined,
-    running,
-  }));
-}
-
-// The probes sent early for this role, if any and if they were answered; a first attempt only.
-async function earlyProbes(env: StepEnv, host: string, role: RoleConfig, attempt: number): Promise<BootProbes | undefined> {
-  return takeAhead<BootProbes>(env, host, probesOf(role), attempt)?.catch(() => undefined);
 }
 
 // Error pages and assets go to every app host before any boot group starts.
@@ -150,7 +110,7 @@ export async function checkRollbackContainers(env: StepEnv, host: string): Promi
 }
 
 // With `ride` prune (deploy, setup), the host's prune follows its tag in the same round trip.
-export async function tagLatest(env: StepEnv, host: string, _attempt = 1, ride?: Ride): Promise<void> {
+export async function tagLatest(env: StepEnv, host: string, _attempt = 1, ride?: HostStage): Promise<void> {
   await sendAhead(
     env,
     host,
@@ -191,9 +151,8 @@ export async function swapStep(env: StepEnv, input: SwapStepInput): Promise<Swap
 // only reads) goes out beside that batch rather than in it, so that its docker time does not
 // delay the start. If a clash turns up after all (the same version deployed again), the answer read
 // beside it is still Kamal's: the rename changes only the clashing container's name, so the running
-// version is the one read, with the clash's version replaced by its new name. When the stale-container
-// stage has already sent both probes (bootProbesGoEarly), their answers serve in the same way, and
-// without a clash the start goes out at once. A rollback or an `app boot` expects the clash: there the running version is read in the batch after the clash
+// version is the one read, with the clash's version replaced by its new name. A rollback or an
+// `app boot` expects the clash: there the running version is read in the batch after the clash
 // probe, or after the rename, in Kamal's order.
 async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfig, version: string, startFollows: boolean, attempt: number): Promise<string | undefined> {
   if (attempt > 1) await removeOwnStart(env, host, role, version);
@@ -207,16 +166,8 @@ async function renameClashAndFindOld(env: StepEnv, host: string, role: RoleConfi
     await renameClash(env, host, role, version);
     return currentVersion(env, host, role);
   }
-  const early = await earlyProbes(env, host, role, attempt);
-  if (early && !early.clash) {
-    // The probes were answered in the stale-container stage: the start goes at once.
-    if (next) await sendAhead(env, host, next, [], startSteps);
-    return early.running;
-  }
-  const [clash, running] = early
-    ? [true, early.running]
-    : await Promise.all([sendAhead(env, host, next, [clashProbe], startSteps).then(([answer]) => !!firstLine(answer?.stdout ?? '')), currentVersion(env, host, role)]);
-  if (!clash) return running;
+  const [[clash], running] = await Promise.all([sendAhead(env, host, next, [clashProbe], startSteps), currentVersion(env, host, role)]);
+  if (!firstLine(clash?.stdout ?? '')) return running;
   const renamed = await renameClash(env, host, role, version);
   return running === version ? renamed : running;
 }

@@ -13,8 +13,8 @@ import { inSequence } from '../../remote/sequence.ts';
 import type { ExecResult, SequencedStep } from '../../remote/transport.ts';
 import { openReverseTunnel } from '../../remote/tunnel.ts';
 import { sshSettings } from '../session.ts';
+import type { HostStage } from '../../../machines/plan.ts';
 import type { StepEnv } from '../context.ts';
-import type { Ride } from '../plan.ts';
 import { sendAhead, takeAhead } from './ahead.ts';
 import { overlapping } from './overlap.ts';
 
@@ -44,7 +44,7 @@ export async function registryLogin(env: StepEnv, host: string): Promise<void> {
 // for its own mirror's seed, which is already pulling, so no host can wait for one that never
 // comes (a run resumed mid-pull, a host that failed before its probe).
 // With `ride` prepare (deploy), the host's `mkdir -p .kamal` follows the pull in its round trip.
-export async function pull(env: StepEnv, host: string, _attempt = 1, ride?: Ride): Promise<void> {
+export async function pull(env: StepEnv, host: string, _attempt = 1, ride?: HostStage): Promise<void> {
   const local = env.config.registry.local;
   if (local === undefined || env.dryRun) return pullImageOn(env, host, ride);
   // Kamal 2.8's local registry: the server pulls from its own localhost:<port>, carried back here.
@@ -56,7 +56,7 @@ export async function pull(env: StepEnv, host: string, _attempt = 1, ride?: Ride
   }
 }
 
-async function pullImageOn(env: StepEnv, host: string, ride?: Ride): Promise<void> {
+async function pullImageOn(env: StepEnv, host: string, ride?: HostStage): Promise<void> {
   const t = env.transport(host);
   // The mirror probe reads `docker info`, which the login does not change: both go out at once.
   const [, mirror] = await Promise.all([
@@ -161,7 +161,7 @@ export async function releaseLock(env: StepEnv, host: string, attempt: number): 
 }
 
 // With `ride` proxy (a proxy host), the proxy's login and version probe follow in its round trip.
-export async function network(env: StepEnv, host: string, _attempt = 1, ride?: Ride): Promise<void> {
+export async function network(env: StepEnv, host: string, _attempt = 1, ride?: HostStage): Promise<void> {
   const [result] = (await sendAhead(env, host, ride === 'proxy' ? ride : undefined, [{ command: createNetwork(), check: false }], () => proxyProbes(env))) as [ExecResult];
   if (result.exitCode !== 0 && !result.stderr.includes('already exists')) {
     throw new CommandFailed(host, 'docker network create kamal', result.exitCode, result.stdout, result.stderr, 'permanent');

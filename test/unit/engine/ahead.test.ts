@@ -9,10 +9,8 @@ import { loadConfig, selectHosts } from '../../../src/config/index.ts';
 import { deployPlan, rideAlong, type DeployCommand } from '../../../src/engine/plan.ts';
 import { runDeployment, type HostStepRequest, type StepHandlers } from '../../../src/engine/run.ts';
 import { EngineBus } from '../../../src/engine/events.ts';
-import { stopStaleContainers, swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
+import { swapStep, tagLatest } from '../../../src/engine/steps/app.ts';
 import { network, prepare, proxyBoot, prune, pull } from '../../../src/engine/steps/server.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { tempProject } from '../config/temp-project.ts';
 import { BatchingServer, HeldServer, ONE, rounds, setup, TWO_ROLES } from './held-server.ts';
 
@@ -49,26 +47,23 @@ function rides(plan: DeployPlan): Record<string, string[]> {
   return found;
 }
 
-test('deploy: pull carries prepare, the network carries the proxy (on proxy hosts only), the stale containers carry the probes of the role each host boots first, the tag carries the prune', () => {
+test('deploy: pull carries prepare, the network carries the proxy (on proxy hosts only), the tag carries the prune', () => {
   assert.equal(rides(planFor('deploy')), {
     'pull → prepare': ['h1', 'h2', 'h3', 'h4'],
     'network → proxy': ['h1', 'h2', 'h3'],
-    'stopStale → probes web': ['h1', 'h2', 'h3'],
-    'stopStale → probes workers': ['h4'],
     'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'],
   });
 });
 
 test('only next stages of the plan ride: redeploy has no proxy or prune, a nested deploy (KAMAL_LOCK) no prepare, setup pulls under the lock', () => {
-  const probes = { 'stopStale → probes web': ['h1', 'h2', 'h3'], 'stopStale → probes workers': ['h4'] };
-  assert.equal(rides(planFor('redeploy')), { 'pull → prepare': ['h1', 'h2', 'h3', 'h4'], ...probes });
-  assert.equal(rides(planFor('deploy', true)), { 'network → proxy': ['h1', 'h2', 'h3'], ...probes, 'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'] });
-  assert.equal(rides(planFor('setup')), { 'network → proxy': ['h1', 'h2', 'h3'], ...probes, 'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'] });
+  assert.equal(rides(planFor('redeploy')), { 'pull → prepare': ['h1', 'h2', 'h3', 'h4'] });
+  assert.equal(rides(planFor('deploy', true)), { 'network → proxy': ['h1', 'h2', 'h3'], 'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'] });
+  assert.equal(rides(planFor('setup')), { 'network → proxy': ['h1', 'h2', 'h3'], 'tagLatest → prune': ['h1', 'h2', 'h3', 'h4'] });
   assert.equal(rides(planFor('rollback')), {});
 });
 
 test('the engine tells each host step the stage it may carry, and only that', async () => {
-  const plan = { ...planFor('deploy'), stages: planFor('deploy').stages.filter((s) => s !== 'preConnect' && s !== 'preDeploy' && s !== 'postDeploy') };
+  const plan = { ...planFor('deploy'), stages: planFor('deploy').stages.filter((s) => s !== 'preConnect' && s !== 'boot' && s !== 'preDeploy' && s !== 'postDeploy') };
   const asked: string[] = [];
   const handlers: StepHandlers = {
     hostStep: async (input: HostStepRequest) => void asked.push(`${input.stage}@${input.host}${input.ride ? ` +${input.ride}` : ''}`),
@@ -81,8 +76,7 @@ test('the engine tells each host step the stage it may carry, and only that', as
   assert.ok(output.ok);
   assert.ok(asked.includes('pull@h1 +prepare') && asked.includes('network@h4') && asked.includes('network@h2 +proxy'), asked.join(', '));
   assert.ok(asked.includes('proxy@h1') && asked.includes('prune@h4') && asked.includes('tagLatest@h3 +prune'), asked.join(', '));
-  assert.ok(asked.includes('stopStale@h1 +probes web') && asked.includes('stopStale@h4 +probes workers'), asked.join(', '));
-  assert.is(asked.filter((a) => a.includes('+')).length, 4 + 3 + 4 + 4);
+  assert.is(asked.filter((a) => a.includes('+')).length, 4 + 3 + 4);
 });
 
 test('tag and prune in one round trip, in Kamal\'s order; the prune step then sends nothing, a retried one sends its own', async () => {
@@ -298,141 +292,6 @@ test('a retried rename step leaves a container another run started (another host
     assert.is(error, undefined);
     assert.equal(seen, [['docker inspect --format'], ['docker container ls', '/usr/bin/env sh -c'], ['audit Renaming', 'docker rename app-web-v2']]);
     assert.not.ok(server('h1').sent.some((l) => l.includes('xargs docker container rm')));
-  } finally {
-    cleanup();
-  }
-});
-
-// --- the boot's first probes, carried by the stale-container stage ---------------------------------
-
-const stale = (env: Parameters<typeof swapStep>[0], ride?: string) => stopStaleContainers(env, 'h1', 1, ride as `probes ${string}` | undefined);
-
-test("the stale containers' round carries the boot's clash and running-version probes, in Kamal's order; the rename step then sends only the start", async () => {
-  const { env, server, cleanup } = setup(ONE, BatchingServer);
-  try {
-    const early = await rounds(server('h1'), stale(env, 'probes web'), running);
-    assert.is(early.error, undefined);
-    assert.equal(early.rounds, [['docker ps --filter', '/usr/bin/env sh -c', 'docker container ls', '/usr/bin/env sh -c']]);
-    const probes = await rounds(server('h1'), renameClash(env, true), running);
-    assert.equal(probes.rounds, [['audit Booted', '/usr/bin/env mkdir -p', 'upload', 'docker run --detach', 'docker container ls']]);
-  } finally {
-    cleanup();
-  }
-});
-
-test('the rename step returns the running version read early, and the start step sends nothing', async () => {
-  const { env, server, cleanup } = setup(ONE, BatchingServer);
-  try {
-    await rounds(server('h1'), stale(env, 'probes web'), running);
-    const step = renameClash(env, true);
-    await rounds(server('h1'), step, running);
-    assert.equal(await step, { oldVersion: 'v1' });
-    assert.equal((await rounds(server('h1'), start(env), running)).rounds, []);
-  } finally {
-    cleanup();
-  }
-});
-
-test('without the ride (the plan boots nothing next), or with a pre-app-boot hook to run, the stale round has its own two probes only', async () => {
-  const { env, server, cleanup } = setup(ONE, BatchingServer);
-  try {
-    assert.equal((await rounds(server('h1'), stale(env), running)).rounds, [['docker ps --filter', '/usr/bin/env sh -c']]);
-    mkdirSync(join(env.config.cwd, '.kamal/hooks'), { recursive: true });
-    writeFileSync(join(env.config.cwd, '.kamal/hooks/pre-app-boot'), '#!/bin/sh\n', { mode: 0o755 });
-    const hooked = { ...env, skipHooks: false };
-    assert.equal((await rounds(server('h1'), stale(hooked, 'probes web'), running)).rounds, [['docker ps --filter', '/usr/bin/env sh -c']]);
-    // The rename step finds nothing left for it and probes itself.
-    assert.equal((await rounds(server('h1'), renameClash(hooked, false), running)).rounds, [['docker container ls', '/usr/bin/env sh -c']]);
-  } finally {
-    cleanup();
-  }
-});
-
-test('a clash found early is renamed in the boot (no probe again); the running version read early names the renamed container when it is the clash', async () => {
-  const { env, server, cleanup } = setup(ONE);
-  try {
-    const clash = (line: string) => {
-      if (line.startsWith('docker container ls --all --filter name=^app-web-v2$')) return { stdout: 'abc123\n' };
-      if (line.includes('docker ps --latest')) return { stdout: 'v2\n' };
-      return {};
-    };
-    await rounds(server('h1'), stale(env, 'probes web'), clash);
-    const step = renameClash(env, true);
-    const seen = await rounds(server('h1'), step, clash);
-    assert.equal(seen.rounds, [['audit Renaming', 'docker rename app-web-v2']]);
-    assert.match((await step).oldVersion ?? '', /^v2_replaced_[0-9a-f]{16}$/);
-  } finally {
-    cleanup();
-  }
-});
-
-test('a stale container is stopped after the early probes, whose answers it cannot change', async () => {
-  const { env, server, cleanup } = setup(ONE);
-  try {
-    const listed = (line: string) => (line.startsWith('docker ps --filter') ? { stdout: 'v0\nv1\n' } : running(line));
-    const seen = await rounds(server('h1'), stale(env, 'probes web'), listed);
-    assert.equal(seen.rounds, [['docker ps --filter', '/usr/bin/env sh -c', 'docker container ls', '/usr/bin/env sh -c'], ['docker container ls']]);
-    assert.ok(server('h1').sent.at(-1)?.includes('name=^app-web-v0$') && server('h1').sent.at(-1)?.includes('xargs docker stop'), server('h1').sent.at(-1));
-    const renamed = renameClash(env, false);
-    assert.equal((await rounds(server('h1'), renamed, running)).rounds, []);
-    assert.equal(await renamed, { oldVersion: 'v1' });
-  } finally {
-    cleanup();
-  }
-});
-
-// A connection that drops the first clash probe it is sent.
-class DroppingServer extends HeldServer {
-  dropped = false;
-  override async exec(...args: Parameters<HeldServer['exec']>) {
-    const result = super.exec(...args);
-    if (this.dropped || !this.sent.at(-1)?.includes('name=^app-web-v2$')) return result;
-    this.dropped = true;
-    return result.then(() => Promise.reject(new Error('connection lost')));
-  }
-}
-
-test('early probes that failed (a dropped connection) are sent again by the rename step', async () => {
-  const { env, server, cleanup } = setup(ONE, DroppingServer);
-  try {
-    await rounds(server('h1'), stale(env, 'probes web'), running);
-    assert.ok((server('h1') as DroppingServer).dropped);
-    const step = renameClash(env, false);
-    assert.equal((await rounds(server('h1'), step, running)).rounds, [['docker container ls', '/usr/bin/env sh -c']]);
-    assert.equal(await step, { oldVersion: 'v1' });
-  } finally {
-    cleanup();
-  }
-});
-
-test("two roles on a host: the probes go with the last role's stale probes (after every role's, as in Kamal's order), for the role booted first", async () => {
-  const { env, server, cleanup } = setup(TWO_ROLES);
-  try {
-    const seen = await rounds(server('h1'), stale(env, 'probes web'), running);
-    assert.equal(seen.rounds, [['docker ps --filter', '/usr/bin/env sh -c'], ['docker ps --filter', '/usr/bin/env sh -c', 'docker container ls', '/usr/bin/env sh -c']]);
-    assert.ok(server('h1').sent[2]?.includes('role=workers') && server('h1').sent[4]?.includes('name=^app-web-v2$') && server('h1').sent[5]?.includes('role=web'), server('h1').sent.join('\n'));
-  } finally {
-    cleanup();
-  }
-});
-
-test('a retried rename step does not take probes read early: it probes afresh', async () => {
-  const { env, server, cleanup } = setup(ONE);
-  try {
-    await rounds(server('h1'), stale(env, 'probes web'), running);
-    const step = swapStep(env, { host: 'h1', role: 'web', runsProxy: true, version: 'v2', step: 'renameClash', attempt: 2 });
-    const seen = await rounds(server('h1'), step, running);
-    assert.equal(seen.rounds, [['docker inspect --format'], ['docker container ls', '/usr/bin/env sh -c']]);
-  } finally {
-    cleanup();
-  }
-});
-
-test('a host with an assets role sends no early probes (its assets are extracted between the two stages)', async () => {
-  const { env, server, cleanup } = setup(`${ONE}asset_path: /app/public/assets\nproxy: { app_port: 3000 }\n`, BatchingServer);
-  try {
-    assert.ok(env.config.roles[0]?.assets, 'the web role has assets');
-    assert.equal((await rounds(server('h1'), stale(env, 'probes web'), running)).rounds, [['docker ps --filter', '/usr/bin/env sh -c']]);
   } finally {
     cleanup();
   }
