@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { describe, hashOf, stringish } from './common.ts';
 
 /** Top-level `kamal` commands an alias may not shadow (Kamal::Cli::Main.commands in 2.6.0). */

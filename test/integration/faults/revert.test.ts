@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ensureTestbed, faults } from '../../testbed/index.ts';
 import { auditLog } from '../engine/kamal-state.ts';
-import { sextant, sextantStreaming } from '../engine/project.ts';
+import { sextantStreaming } from '../engine/project.ts';
 import { assertOneVersionEach, containersOf, loadOn, lockState, makeFaultProject, recordTime, startFromV1 } from './helpers.ts';
 
 const testbed = await ensureTestbed({ servers: 3 });
