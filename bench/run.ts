@@ -35,6 +35,12 @@ for (const [hosts, runs] of [[100, 5], [1000, 3]] as const) {
 rows.push(
   `| ratio 1000 / 100 hosts | | ${(engine[1000]!.ms / engine[100]!.ms).toFixed(1)}× time | ${(engine[1000]!.cpu / engine[100]!.cpu).toFixed(1)}× CPU, ${(engine[1000]!.rss / engine[100]!.rss).toFixed(1)}× memory |`,
 );
+// Where the time at 1,000 hosts goes: the same run without the run record, then with steps that
+// succeed at once (the machines, their actors and events, and the bus alone).
+for (const [parts, what] of [['no-record', 'without the run record'], ['machines', 'machines alone (steps succeed at once)']] as const) {
+  const results = Array.from({ length: 3 }, () => lines('bench/engine-overhead.ts', ['1000', parts])[0] as Record<string, number>);
+  rows.push(`| engine overhead, 1,000 hosts × 2 roles, ${what} | 3 | ${median(results.map((r) => r.ms as number))} ms | CPU ${median(results.map((r) => r.cpuMs as number))} ms, peak RSS ${median(results.map((r) => r.maxRssMb as number))} MB |`);
+}
 
 if (!engineOnly) {
   const deploy: Record<number, number> = {};
