@@ -3,12 +3,11 @@
 // as an SSH transport with an idle remote shell does.
 import type { Command } from '../../../src/commands/command.ts';
 import { render } from '../../../src/commands/shell.ts';
-import { loadConfig, selectHosts } from '../../../src/config/index.ts';
-import { openSession } from '../../../src/engine/session.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import type { StepEnv } from '../../../src/engine/context.ts';
 import { isUpload, type ExecOptions, type ExecResult, type SequencedStep, type Transport } from '../../../src/remote/transport.ts';
-import { createSecrets } from '../../../src/secrets/index.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { testSession } from './test-session.ts';
 
 export type Reply = (line: string) => Partial<ExecResult>;
 
@@ -93,18 +92,7 @@ export function setup(yaml: string, Server: typeof HeldServer = HeldServer): { e
   const config = loadConfig({ cwd: project.dir, env: {} });
   const servers = new Map<string, HeldServer>();
   const server = (host: string) => servers.get(host) ?? servers.set(host, new Server(host)).get(host)!;
-  const session = openSession({
-    config,
-    selection: selectHosts(config),
-    secrets: createSecrets(new Map(), []),
-    version: () => 'v2',
-    command: 'deploy',
-    cwd: project.dir,
-    env: {},
-    skipHooks: true,
-    dryRun: false,
-    transports: server,
-  });
+  const session = testSession(config, server);
   return { env: session.env, server, cleanup: project.cleanup };
 }
 

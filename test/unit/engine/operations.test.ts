@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argv, type Command } from '../../../src/commands/command.ts';
 import { renderForDisplay } from '../../../src/commands/shell.ts';
-import { loadConfig, selectHosts, type Config } from '../../../src/config/index.ts';
+import { loadConfig, type Config } from '../../../src/config/index.ts';
 import type { LockWait } from '../../../src/engine/context.ts';
-import { openSession, type Session } from '../../../src/engine/session.ts';
+import type { Session } from '../../../src/engine/session.ts';
 import {
   deployLockStatus,
   on,
@@ -19,8 +19,8 @@ import {
 } from '../../../src/engine/operations/index.ts';
 import { RemoteError } from '../../../src/remote/failures.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/remote/transport.ts';
-import { createSecrets } from '../../../src/secrets/index.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { testSession } from './test-session.ts';
 
 const DEPLOY_YML = `service: shop
 image: acme/shop
@@ -79,21 +79,14 @@ function fixture(options: { env?: Record<string, string>; reply?: (host: string,
   const config = loadConfig({ cwd: project.dir, configFile: 'config/deploy.yml', env: {} });
   const log: string[] = [];
   const servers = new Map<string, FakeServer>();
-  const session = openSession({
-    config,
-    selection: selectHosts(config),
-    secrets: createSecrets(new Map(), []),
+  const session = testSession(config, options.dryRun ? undefined : (host) => servers.get(host) ?? servers.set(host, new FakeServer(host, log, options.reply)).get(host)!, {
     version: () => 'v42',
     command: 'app',
-    cwd: project.dir,
     env: options.env ?? {},
     skipHooks: false,
     dryRun: options.dryRun ?? false,
     onDryRunLine: (line) => log.push(line),
     lockWait: options.lockWait,
-    transports: options.dryRun
-      ? undefined
-      : (host) => servers.get(host) ?? servers.set(host, new FakeServer(host, log, options.reply)).get(host)!,
   });
   return {
     session,

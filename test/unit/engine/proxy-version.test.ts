@@ -2,12 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Command } from '../../../src/commands/command.ts';
 import { render } from '../../../src/commands/shell.ts';
-import { loadConfig, selectHosts } from '../../../src/config/index.ts';
-import { openSession } from '../../../src/engine/session.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import { proxyBoot } from '../../../src/engine/steps/server.ts';
 import type { Transport } from '../../../src/remote/transport.ts';
-import { createSecrets } from '../../../src/secrets/index.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { testSession } from './test-session.ts';
 
 // A server whose kamal-proxy runs the given image tag.
 function server(tag: string, lines: string[]): Transport {
@@ -28,10 +27,7 @@ async function boot(tag: string) {
   const project = tempProject({ 'config/deploy.yml': 'service: app\nimage: a/b\nservers: [h]\nregistry: { username: u, password: p }\nbuilder: { arch: amd64 }\n' });
   const config = loadConfig({ cwd: project.dir, env: {} });
   const lines: string[] = [];
-  const session = openSession({
-    config, selection: selectHosts(config), secrets: createSecrets(new Map(), []), version: () => 'v1', command: 'deploy',
-    cwd: project.dir, env: {}, skipHooks: true, dryRun: false, transports: () => server(tag, lines),
-  });
+  const session = testSession(config, () => server(tag, lines), { version: () => 'v1' });
   try {
     await proxyBoot(session.env, 'h');
     return { lines, error: undefined as Error | undefined };

@@ -11,10 +11,10 @@ import { stepHandlers } from '../../../src/engine/handlers.ts';
 import { pullImage } from '../../../src/engine/operations/index.ts';
 import { deployPlan } from '../../../src/engine/plan.ts';
 import { runDeployment } from '../../../src/engine/run.ts';
-import { openSession, type Session } from '../../../src/engine/session.ts';
+import type { Session } from '../../../src/engine/session.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../src/remote/transport.ts';
-import { createSecrets } from '../../../src/secrets/index.ts';
 import { tempProject } from '../config/temp-project.ts';
+import { testSession } from './test-session.ts';
 
 // Two hosts behind mirror A, one behind mirror B, one with no mirror.
 const DEPLOY_YML = `service: shop
@@ -80,18 +80,7 @@ async function seededPull(pull: (session: Session) => Promise<void>): Promise<st
   };
   const servers = new Map<string, MirrorServer>();
   const config = loadConfig({ cwd: project.dir, env: {} });
-  const session = openSession({
-    config,
-    selection: selectHosts(config),
-    secrets: createSecrets(new Map(), []),
-    version: () => 'v42',
-    command: 'deploy',
-    cwd: project.dir,
-    env: {},
-    skipHooks: true,
-    dryRun: false,
-    transports: (host) => servers.get(host) ?? servers.set(host, new MirrorServer(host, log, hold)).get(host)!,
-  });
+  const session = testSession(config, (host) => servers.get(host) ?? servers.set(host, new MirrorServer(host, log, hold)).get(host)!, { version: () => 'v42' });
   try {
     const running = pull(session);
     const pulled = (host: string) => log.includes(`[${host}] docker pull acme/shop:v42`);
@@ -141,17 +130,10 @@ test('with one app host there is no mirror probe', async () => {
   const log: string[] = [];
   try {
     const config = loadConfig({ cwd: project.dir, env: {} });
-    const session = openSession({
-      config,
+    const session = testSession(config, (host) => new MirrorServer(host, log, async () => {}), {
       selection: selectHosts(config, { hosts: ['10.0.0.1'] }),
-      secrets: createSecrets(new Map(), []),
       version: () => 'v42',
       command: 'build',
-      cwd: project.dir,
-      env: {},
-      skipHooks: true,
-      dryRun: false,
-      transports: (host) => new MirrorServer(host, log, async () => {}),
     });
     await pullImage(session.env);
     await session.close();

@@ -5,12 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Command } from '../../../../src/commands/command.ts';
 import { renderForDisplay } from '../../../../src/commands/shell.ts';
-import { loadConfig, selectHosts } from '../../../../src/config/index.ts';
-import { openSession } from '../../../../src/engine/session.ts';
+import { loadConfig } from '../../../../src/config/index.ts';
 import { swapStep } from '../../../../src/engine/steps/app.ts';
 import type { ExecOptions, ExecResult, Transport } from '../../../../src/remote/transport.ts';
-import { createSecrets } from '../../../../src/secrets/index.ts';
 import { tempProject } from '../../config/temp-project.ts';
+import { testSession } from '../test-session.ts';
 
 class Server implements Transport {
   readonly log: string[] = [];
@@ -36,18 +35,7 @@ async function start(attempt: number, containerThere: boolean): Promise<string[]
   try {
     const config = loadConfig({ cwd: project.dir, configFile: 'config/deploy.yml', env: {} });
     const server = new Server('10.0.0.1', containerThere);
-    const session = openSession({
-      config,
-      selection: selectHosts(config),
-      secrets: createSecrets(new Map(), []),
-      version: () => 'v2',
-      command: 'deploy',
-      cwd: project.dir,
-      env: {},
-      skipHooks: true,
-      dryRun: false,
-      transports: () => server,
-    });
+    const session = testSession(config, () => server);
     await swapStep(session.env, { host: '10.0.0.1', role: 'web', runsProxy: true, version: 'v2', step: 'start', attempt } as never);
     return server.log;
   } finally {
