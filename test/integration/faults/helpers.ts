@@ -65,12 +65,19 @@ export async function lockState(primary: string, project: Project): Promise<'loc
  */
 export async function assertOneVersionEach(project: Project, expected: Record<string, string>): Promise<void> {
   for (const [server, version] of Object.entries(expected)) {
-    assert.is(await servedVersion(server, project), version, `${server} serves ${version}`);
+    const served = await servedVersion(server, project);
+    if (served !== version) assert.is(served, version, `${server} serves ${version}\n${await serverState(server, project)}`);
     const running = (await containers(server, project.service)).filter((c: ContainerInfo) => c.state === 'running');
     const names = running.map((c) => c.name);
     assert.equal(names.filter((n) => n.startsWith(`${project.service}-web-`)), [`${project.service}-web-${version}`], `${server}: only ${version} runs for web (have ${names.join(', ')})`);
     assert.equal(names.filter((n) => !n.endsWith(`-${version}`)), [], `${server}: no container of another version runs (have ${names.join(', ')})`);
   }
+}
+
+/** What a failed check shows of the server: its containers, kamal-proxy's routes and the audit log's end. */
+async function serverState(server: string, project: Project): Promise<string> {
+  const script = `docker ps -a --format '{{.Names}} {{.Status}} {{.ID}}'; docker exec kamal-proxy kamal-proxy list; tail -n 20 /root/.kamal/${project.service}-audit.log`;
+  return (await serverShell(server, `${script} 2>&1`).catch((error: unknown) => String(error))).trim();
 }
 
 /** The containers of a version on a server, whatever their state (a stray one fails the scenario). */
