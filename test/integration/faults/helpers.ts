@@ -77,7 +77,7 @@ export async function assertOneVersionEach(project: Project, expected: Record<st
 /** What a failed check shows of the server: its containers, kamal-proxy's routes and the audit log's end. */
 async function serverState(server: string, project: Project): Promise<string> {
   const script = `docker ps -a --format '{{.Names}} {{.Status}} {{.ID}}'; docker exec kamal-proxy kamal-proxy list; tail -n 20 /root/.kamal/${project.service}-audit.log`;
-  return (await serverShell(server, `${script} 2>&1`).catch((error: unknown) => String(error))).trim();
+  return (await serverShell(server, `{ ${script}; } 2>&1; true`).catch((error: unknown) => String(error))).trim();
 }
 
 /** The containers of a version on a server, whatever their state (a stray one fails the scenario). */
