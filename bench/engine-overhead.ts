@@ -1,6 +1,6 @@
 // One deploy of N hosts (two roles each) through the real engine — machines, step handlers,
 // command builders, the run record (as the CLI runs it: runRecorded) — over in-memory transports that answer like a fresh server.
-// Prints one JSON line: { hosts, ms, cpuMs, maxRssMb, commands } (CPU time is the steadier figure
+// Prints one JSON line: { hosts, parts, ms, cpuMs, maxRssMb, commands } (CPU time is the steadier figure
 // on a shared machine).
 //   bench/engine-overhead.ts N [whole|no-record|machines]
 // The second argument takes parts away, to show where the time goes: `no-record` runs the engine
