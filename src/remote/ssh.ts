@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { AuthenticationType, Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { argv, quoted, type Command } from '../commands/command.ts';
 import { writeFileCommand } from '../commands/file-write.ts';
 import { render, renderForDisplay } from '../commands/shell.ts';
 import { driverCommand, RemoteShell, type FrameResult } from './remote-shell.ts';
 import { oneAtATime, UPLOADED } from './sequence.ts';
+import { newSshClient } from './ssh2-client.ts';
 import { classifyCommandFailure, classifyConnectionError, CommandFailed, HostDown, isUnreachable, RemoteError } from './failures.ts';
 import { isUpload, type CommandObserver, type ExecOptions, type ExecResult, type SequencedStep, type Transport } from './transport.ts';
 import { DEFAULT_DEADLINES, deadlineKind, deadlineSeconds, KILL_AFTER_SECONDS, LOCAL_GRACE_SECONDS, StepTimedOut, type Deadlines } from './watchdog.ts';
@@ -232,9 +233,9 @@ export class SshPool {
   }
 
   // `track: false` is for a bastion: its failures must not drop a pooled connection of the same host.
-  private open(target: { host: string; port: number; user: string; sock?: NodeJS.ReadableStream & NodeJS.WritableStream; track?: boolean }): Promise<Client> {
+  private async open(target: { host: string; port: number; user: string; sock?: NodeJS.ReadableStream & NodeJS.WritableStream; track?: boolean }): Promise<Client> {
+    const client = await newSshClient();
     return new Promise((resolve, reject) => {
-      const client = new Client();
       const fail = (error: Error) => {
         hangUp(client);
         reject(new RemoteError(`[${target.host}] ${error.message}`, classifyConnectionError(error), target.host, connectErrorCode(error)));

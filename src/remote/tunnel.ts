@@ -1,6 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
-import { Client, type ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
 import { RemoteError } from './failures.ts';
+import { newSshClient } from './ssh2-client.ts';
 import { authHandler, parseProxy, type SshSettings } from './ssh.ts';
 
 // An SSH reverse tunnel for Kamal 2.8's local registry: the server's `localhost:<port>` leads to
@@ -13,9 +14,9 @@ export interface ReverseTunnel {
   close(): Promise<void>;
 }
 
-function openClient(settings: SshSettings, target: { host: string; port: number; user: string; sock?: ConnectConfig['sock'] }): Promise<Client> {
+async function openClient(settings: SshSettings, target: { host: string; port: number; user: string; sock?: ConnectConfig['sock'] }): Promise<Client> {
+  const client = await newSshClient();
   return new Promise((resolve, reject) => {
-    const client = new Client();
     client.once('ready', () => {
       client.off('error', reject);
       client.on('error', () => client.end());
