@@ -233,9 +233,9 @@ export class SshPool {
   }
 
   // `track: false` is for a bastion: its failures must not drop a pooled connection of the same host.
-  private async open(target: { host: string; port: number; user: string; sock?: NodeJS.ReadableStream & NodeJS.WritableStream; track?: boolean }): Promise<Client> {
-    const client = await newSshClient();
+  private open(target: { host: string; port: number; user: string; sock?: NodeJS.ReadableStream & NodeJS.WritableStream; track?: boolean }): Promise<Client> {
     return new Promise((resolve, reject) => {
+      const client = newSshClient();
       const fail = (error: Error) => {
         hangUp(client);
         reject(new RemoteError(`[${target.host}] ${error.message}`, classifyConnectionError(error), target.host, connectErrorCode(error)));

@@ -14,9 +14,9 @@ export interface ReverseTunnel {
   close(): Promise<void>;
 }
 
-async function openClient(settings: SshSettings, target: { host: string; port: number; user: string; sock?: ConnectConfig['sock'] }): Promise<Client> {
-  const client = await newSshClient();
+function openClient(settings: SshSettings, target: { host: string; port: number; user: string; sock?: ConnectConfig['sock'] }): Promise<Client> {
   return new Promise((resolve, reject) => {
+    const client = newSshClient();
     client.once('ready', () => {
       client.off('error', reject);
       client.on('error', () => client.end());

@@ -18,7 +18,7 @@ test('version, config and the whole command tree (help) leave ssh2 unloaded; the
     assert.is(await runCli(['config'], io), 0, io.stderr);
     assert.is(await runCli(['--help'], io), 0);
     assert.not.ok(ssh2Loaded(), 'ssh2 is not loaded before a connection');
-    const client = await newSshClient();
+    const client = newSshClient();
     assert.is(typeof client.connect, 'function');
     assert.ok(ssh2Loaded(), 'the first client loads ssh2');
   } finally {
