@@ -7,8 +7,8 @@ import { allowUndefinedSecrets, checkSecretReferences } from '../secrets/index.t
 import type { CliIO } from './io.ts';
 import { globalOptions, type GlobalOptions } from './options.ts';
 import { loadProject, type Project } from './project.ts';
+import { canShowLiveView } from './render/live-view.ts';
 import { attachJsonRenderer, attachPlainRenderer } from './render/plain.ts';
-import { attachTtyRenderer } from './render/tty.ts';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -116,8 +116,9 @@ export async function withSession<T>(
     ? attachPlainRenderer(session.bus, (line) => io.err(line), { quiet: true })
     : outputFormat(options) === 'json'
       ? attachJsonRenderer(session.bus, (line) => io.out(line))
-      : io.isTTY && !io.env.CI && !globals.verbose // -v wants every command's output: plain lines
-        ? attachTtyRenderer(session.bus, process.stdout)
+      : io.isTTY && canShowLiveView(process.stdout) && !io.env.CI && !globals.verbose // -v wants every command's output: plain lines
+        ? // The live view's libraries (log-update and its width tables) load only for a terminal.
+          (await import('./render/tty.ts')).attachTtyRenderer(session.bus, process.stdout)
         : attachPlainRenderer(session.bus, (line) => io.out(line), { verbose: globals.verbose, quiet: globals.quiet });
   try {
     return await body(session, project);
