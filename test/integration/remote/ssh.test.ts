@@ -70,7 +70,9 @@ test('commands with a deadline run in long-lived remote shells: same exit codes 
     const many = await Promise.all(Array.from({ length: 9 }, (_, i) => t.exec(argv('sh', '-c', `sleep 0.2; echo out${i}; echo err${i} >&2`))));
     assert.equal(many.map((r) => `${r.stdout}${r.stderr}`), Array.from({ length: 9 }, (_, i) => `out${i}\nerr${i}\n`));
     try {
-      await t.exec(argv('sleep', '30'));
+      // An odd length, so that the check below cannot count somebody else's `sleep` (the test
+      // servers share the machine's process table).
+      await t.exec(argv('sleep', '29.731'));
       assert.unreachable('past its deadline');
     } catch (error) {
       assert.instance(error, StepTimedOut);
@@ -80,7 +82,7 @@ test('commands with a deadline run in long-lived remote shells: same exit codes 
     let left = '';
     for (let i = 0; i < 16 && left !== '0'; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 500));
-      left = (await t.exec(argv('sh', '-c', 'pgrep -x sleep -a | grep -c "sleep 30" || true'))).stdout.trim();
+      left = (await t.exec(argv('sh', '-c', 'pgrep -x sleep -a | grep -c " sleep 29\\.731$" || true'))).stdout.trim();
     }
     assert.is(left, '0', 'the command was killed');
     assert.is((await t.exec(argv('echo', 'next'))).stdout, 'next\n');
